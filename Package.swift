@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+//
+// Swiftlet: a library operating system for unikernels in Swift.
+//
+// The folders under Sources/ are the layers of the architecture (docs/architecture.md):
+//   Devices/            device protocols every application is written against
+//   Runtime/            executor, logging, runtime keys, the platform interface
+//   Platforms/<target>/ one binding of the platform interface per target
+//   Configuration/      the vocabulary of a unikernel's config.swift
+//   Tool/, swiftlet/    the `swiftlet` command
+// Everything in Devices/ and Runtime/ must also compile as Embedded Swift;
+// `swift test` checks that (Tests/ToolTests/EmbeddedBuildTests.swift).
+import PackageDescription
+
+let package = Package(
+    name: "Swiftlet",
+    products: [
+        .library(name: "SwiftletDevices", targets: ["SwiftletDevices"]),
+        .library(name: "SwiftletRuntime", targets: ["SwiftletRuntime"]),
+        .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
+        .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
+        .executable(name: "swiftlet", targets: ["swiftlet"]),
+    ],
+    targets: [
+        .target(name: "SwiftletDevices", path: "Sources/Devices"),
+        .target(name: "SwiftletRuntime", dependencies: ["SwiftletDevices"], path: "Sources/Runtime"),
+        .target(
+            name: "SwiftletUnix",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
+            path: "Sources/Platforms/Unix/Binding"),
+        .target(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim"),
+        .target(name: "SwiftletConfig", path: "Sources/Configuration"),
+        .target(name: "SwiftletTool", path: "Sources/Tool"),
+        .executableTarget(name: "swiftlet", dependencies: ["SwiftletTool"], path: "Sources/swiftlet"),
+
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime"],
+            path: "Tests/RuntimeTests"),
+        .testTarget(
+            name: "UnixPlatformTests",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletUnix"],
+            path: "Tests/UnixPlatformTests"),
+        .testTarget(
+            name: "ToolTests",
+            dependencies: ["SwiftletTool", "SwiftletConfig", "swiftlet"],
+            path: "Tests/ToolTests"),
+    ],
+    swiftLanguageModes: [.v5]
+)

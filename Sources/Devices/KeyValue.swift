@@ -1,0 +1,88 @@
+/// A path in a key-value store: slash-separated segments, never `.` or `..`.
+///
+/// Keys are validated when they are made, so no store ever sees a path that escapes its root.
+/// ```swift
+/// let key = try KVKey("/css/site.css")   // segments ["css", "site.css"]
+/// let bad = try KVKey("../etc/passwd")   // throws KVError.invalidKey
+/// ```
+public struct KVKey: Hashable, Sendable, CustomStringConvertible {
+    /// The path's segments, from the root; empty for the root itself.
+    public private(set) var segments: [String]
+
+    /// Parses a slash-separated path. Leading, trailing and repeated slashes are ignored.
+    public init(_ path: String) throws(KVError) {
+        var segments: [String] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            guard part != ".", part != "..", !part.utf8.contains(0) else {
+                throw .invalidKey(path)
+            }
+            segments.append(String(part))
+        }
+        self.segments = segments
+    }
+
+    /// The key made of `segments`, each of which must be a valid single segment.
+    public init(segments: [String]) throws(KVError) {
+        for segment in segments where segment.isEmpty || segment == "." || segment == ".."
+            || segment.utf8.contains(UInt8(ascii: "/")) || segment.utf8.contains(0) {
+            throw .invalidKey(segment)
+        }
+        self.segments = segments
+    }
+
+    /// The root of the store.
+    public static var root: KVKey { try! KVKey(segments: []) }
+
+    /// The key of `name` inside this one.
+    public func appending(_ name: String) throws(KVError) -> KVKey {
+        try KVKey(segments: segments + [name])
+    }
+
+    /// The path with a leading slash: `/css/site.css`.
+    public var description: String { "/" + segments.joined(separator: "/") }
+}
+
+/// What a key names.
+public enum KVEntryKind: Hashable, Sendable {
+    /// A value (a file).
+    case value
+    /// A dictionary of further keys (a folder).
+    case dictionary
+}
+
+/// Why a key-value operation failed.
+public enum KVError: Error, Equatable, Sendable {
+    /// The path contains `.`/`..` segments or NUL bytes.
+    case invalidKey(String)
+    /// Nothing is stored under the key.
+    case notFound(KVKey)
+    /// A value was expected but the key names a dictionary, or the reverse.
+    case wrongKind(KVKey)
+    /// The requested range lies outside the value.
+    case outOfRange(KVKey)
+    /// The store's medium failed; the text says how.
+    case storageFailure(String)
+}
+
+/// A read-only key-value store (MirageOS's `Mirage_kv.RO`): a baked-in folder, a host folder,
+/// a tar archive or a FAT file system, all behind one protocol.
+public protocol KeyValueStoreReadOnly {
+    /// What `key` names, or `nil` when nothing is there.
+    func exists(_ key: KVKey) async throws(KVError) -> KVEntryKind?
+
+    /// The whole value stored under `key`.
+    func get(_ key: KVKey) async throws(KVError) -> [UInt8]
+
+    /// `length` bytes of the value under `key`, from `offset`; shorter at the end of the value.
+    /// Large values are served this way, chunk by chunk, never loaded whole.
+    func get(_ key: KVKey, offset: Int, length: Int) async throws(KVError) -> [UInt8]
+
+    /// The size of the value under `key`, in bytes.
+    func size(_ key: KVKey) async throws(KVError) -> Int
+
+    /// The entries of the dictionary `key`, sorted by name.
+    func list(_ key: KVKey) async throws(KVError) -> [(name: String, kind: KVEntryKind)]
+
+    /// A digest of the value under `key` that changes when the value does (usable as an ETag).
+    func digest(_ key: KVKey) async throws(KVError) -> String
+}

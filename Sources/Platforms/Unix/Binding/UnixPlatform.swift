@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
+import CSwiftletUnix
+import SwiftletDevices
+import SwiftletRuntime
+
+/// The unix target's platform: a Linux process. Clocks are `clock_gettime`, the console is
+/// standard output, and ``yield(until:interests:)`` is `ppoll` on the file descriptors tasks
+/// wait on plus an eventfd that other threads use to hand jobs to the run loop.
+public final class UnixPlatform: Platform, @unchecked Sendable {
+    public let arguments: [String]
+
+    /// Jobs enqueued by threads other than the loop's (e.g. `Task.sleep`'s timer thread).
+    private let inbox = Mutex<[UnownedJob]>([])
+    private let wakeDescriptor: Int32
+    private var loopThread: pthread_t?
+    private var enqueueLocally: ((UnownedJob) -> Void)?
+
+    /// A platform for this process, taking runtime arguments from `arguments` (program name excluded).
+    public init(arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+        self.arguments = arguments
+        wakeDescriptor = swiftlet_eventfd()
+        precondition(wakeDescriptor >= 0, "eventfd failed: errno \(errno)")
+    }
+
+    deinit { close(wakeDescriptor) }
+
+    public func monotonicNow() -> MonotonicInstant {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return MonotonicInstant(nanoseconds: UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec))
+    }
+
+    public func wallClockNow() -> WallClockTime {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return WallClockTime(secondsSinceEpoch: Int64(spec.tv_sec), nanoseconds: UInt32(spec.tv_nsec))
+    }
+
+    public func writeConsole(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return  // stdout is gone (closed pipe): nothing sensible left to do with output
+            }
+            offset += written
+        }
+    }
+
+    public var hasExternalWakeups: Bool { true }
+
+    public func yield(until deadline: MonotonicInstant?, interests: [IOInterest]) -> [IOInterest] {
+        var descriptors = [pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+        for interest in interests {
+            let events = interest.direction == .readable ? POLLIN : POLLOUT
+            descriptors.append(pollfd(fd: interest.handle, events: Int16(events), revents: 0))
+        }
+        var timeout = timespec()
+        if let deadline {
+            let now = monotonicNow()
+            let wait = deadline > now ? deadline.nanoseconds - now.nanoseconds : 0
+            timeout = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
+        }
+        let count = deadline == nil
+            ? swiftlet_ppoll(&descriptors, UInt(descriptors.count), nil)
+            : swiftlet_ppoll(&descriptors, UInt(descriptors.count), &timeout)
+        guard count > 0 else { return [] }
+        if descriptors[0].revents != 0 { drainInbox() }
+        var ready: [IOInterest] = []
+        for (interest, descriptor) in zip(interests, descriptors.dropFirst()) where descriptor.revents != 0 {
+            // Errors and hang-ups wake the waiter too: its next read or write reports them.
+            ready.append(interest)
+        }
+        return ready
+    }
+
+    public func willRun(_ loop: RunLoop<UnixPlatform>) {
+        loopThread = pthread_self()
+        enqueueLocally = { [unowned loop] job in loop.enqueue(job) }
+        ConcurrencyHooks.install(self)
+    }
+
+    public func exit(status: Int32) -> Never {
+        fflush(stdout)
+        Glibc.exit(status)
+    }
+
+    /// Hands `job` to the run loop from any thread.
+    func enqueueFromAnyThread(_ job: UnownedJob) {
+        if let loopThread, pthread_equal(loopThread, pthread_self()) != 0, let enqueueLocally {
+            enqueueLocally(job)
+            return
+        }
+        inbox.withLock { $0.append(job) }
+        var one: UInt64 = 1
+        _ = write(wakeDescriptor, &one, 8)
+    }
+
+    private func drainInbox() {
+        var counter: UInt64 = 0
+        _ = read(wakeDescriptor, &counter, 8)
+        let jobs = inbox.withLock { jobs in
+            defer { jobs.removeAll() }
+            return jobs
+        }
+        for job in jobs { enqueueLocally?(job) }
+    }
+}
+
+/// Routes the Swift concurrency runtime's global and main-actor queues to our run loop, so
+/// `Task {}`, `@MainActor` code and resumed continuations all run on the one loop thread,
+/// exactly as on the unikernel targets (where the runtime has no other executor at all).
+enum ConcurrencyHooks {
+    typealias Original = @convention(thin) (UnownedJob) -> Void
+    typealias Hook = @convention(thin) (UnownedJob, Original) -> Void
+
+    nonisolated(unsafe) static var platform: UnixPlatform?
+
+    static func install(_ platform: UnixPlatform) {
+        self.platform = platform
+        let hook: Hook = { job, _ in ConcurrencyHooks.platform!.enqueueFromAnyThread(job) }
+        for name in ["swift_task_enqueueGlobal_hook", "swift_task_enqueueMainExecutor_hook"] {
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: -2) /* RTLD_DEFAULT */, name) ?? dlsym(nil, name) else {
+                fatalError("the Swift runtime has no \(name); this toolchain is not supported")
+            }
+            symbol.assumingMemoryBound(to: Hook?.self).pointee = hook
+        }
+    }
+}
+
+/// Random bytes from the Linux kernel (`getrandom`).
+public struct UnixRandom: RandomDevice {
+    /// A generator reading the kernel's entropy pool.
+    public init() {}
+
+    public mutating func fill(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let count = swiftlet_getrandom(buffer.baseAddress! + offset, UInt(buffer.count - offset))
+                if count < 0 { if errno == EINTR { continue }; fatalError("getrandom failed: errno \(errno)") }
+                offset += Int(count)
+            }
+        }
+    }
+
+    public mutating func next() -> UInt64 {
+        var bytes = [UInt8](repeating: 0, count: 8)
+        fill(&bytes)
+        return bytes.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}

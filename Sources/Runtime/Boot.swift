@@ -1,0 +1,40 @@
+import SwiftletDevices
+
+extension Platform {
+    /// Starts a unikernel: parses its runtime arguments into `keys`, sets up logging to the
+    /// console, runs `main` on a fresh ``RunLoop`` and exits when it returns.
+    ///
+    /// The glue `main.swift` that `swiftlet configure` generates calls this; applications never do.
+    /// Exit statuses: 0 when `main` returns, 2 for a bad command line, 1 when the main task
+    /// can never resume (every task waits on nothing).
+    public func boot(name: String, keys: [RuntimeKey], main: @escaping (RunLoop<Self>) async -> Void) -> Never {
+        let parser = RuntimeArgumentParser(keys: keys)
+        let options: RuntimeOptions
+        do {
+            options = try parser.parse(arguments)
+        } catch {
+            writeConsole("\(name): \(error.message)\n")
+            exit(status: 2)
+        }
+        if options.helpRequested {
+            writeConsole(parser.help(unikernel: name))
+            exit(status: 0)
+        }
+        Logging.filter = options.logFilter
+        Logging.write = { [unowned self] line in writeConsole(line) }
+        Logging.clock = { [unowned self] in wallClockNow() }
+
+        let loop = RunLoop(platform: self)
+        willRun(loop)
+        do {
+            let status = try loop.run {
+                await main(loop)
+                return 0
+            }
+            exit(status: status)
+        } catch {
+            writeConsole("\(name): deadlock: every task is waiting and nothing can wake one; exiting\n")
+            exit(status: 1)
+        }
+    }
+}

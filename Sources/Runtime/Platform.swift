@@ -1,0 +1,78 @@
+import SwiftletDevices
+
+/// A handle the platform can report as ready, and for which direction.
+///
+/// On unix the handle is a file descriptor; on Solo5-style platforms it is a device handle.
+public struct IOInterest: Hashable, Sendable {
+    /// Which readiness a task waits for.
+    public enum Direction: Hashable, Sendable {
+        /// Data can be read (or a connection accepted).
+        case readable
+        /// Data can be written.
+        case writable
+    }
+
+    /// The platform's handle: a file descriptor, or a Solo5 device handle.
+    public var handle: Int32
+    /// What the task waits for.
+    public var direction: Direction
+
+    /// Creates an interest in `handle` becoming ready for `direction`.
+    public init(handle: Int32, direction: Direction) {
+        self.handle = handle
+        self.direction = direction
+    }
+}
+
+/// The platform interface: everything Swiftlet needs from the target it runs on.
+///
+/// Every binding (unix, spt, hvt, virtio) implements this and nothing else; everything above
+/// it is written against it. It is modelled on Solo5's `solo5.h`: ``yield(until:interests:)``
+/// is the only blocking call.
+///
+/// Rules every binding MUST follow:
+/// - ``monotonicNow()`` never goes backwards.
+/// - ``yield(until:interests:)`` returns no later than shortly after `deadline` (when given),
+///   and as soon as any interest is ready; it MAY return early with nothing ready.
+/// - ``exit(status:)`` does not return; buffered console output is written first.
+public protocol Platform: AnyObject {
+    /// The runtime arguments given to the unikernel (program name excluded).
+    var arguments: [String] { get }
+
+    /// The monotonic clock.
+    func monotonicNow() -> MonotonicInstant
+
+    /// The wall clock, in UTC.
+    func wallClockNow() -> WallClockTime
+
+    /// Writes bytes to the console, as is.
+    func writeConsole(_ bytes: UnsafeRawBufferPointer)
+
+    /// Blocks until `deadline` passes, one of `interests` is ready, or (on platforms with
+    /// ``hasExternalWakeups``) work arrives from outside; `nil` means no deadline.
+    /// Returns the interests that are ready.
+    func yield(until deadline: MonotonicInstant?, interests: [IOInterest]) -> [IOInterest]
+
+    /// Whether something other than timers and ``IOInterest``s can wake ``yield(until:interests:)``
+    /// (on unix: jobs enqueued by threads of the host). When `false`, a run loop with no timers
+    /// and no interests knows its tasks can never make progress.
+    var hasExternalWakeups: Bool { get }
+
+    /// Called once before the run loop starts, so the binding can route the Swift concurrency
+    /// runtime's global queue to `loop`.
+    func willRun(_ loop: RunLoop<Self>)
+
+    /// Ends the unikernel with `status`.
+    func exit(status: Int32) -> Never
+}
+
+extension Platform {
+    public var hasExternalWakeups: Bool { false }
+    public func willRun(_ loop: RunLoop<Self>) {}
+
+    /// Writes `text` to the console as UTF-8.
+    public func writeConsole(_ text: String) {
+        var text = text
+        text.withUTF8 { writeConsole(UnsafeRawBufferPointer($0)) }
+    }
+}
