@@ -30,7 +30,7 @@ let package = Package(
             path: "Sources/Platforms/Unix/Binding"),
         .target(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim"),
         .target(name: "SwiftletConfig", path: "Sources/Configuration"),
-        .target(name: "SwiftletTool", path: "Sources/Tool"),
+        .target(name: "SwiftletTool", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Tool"),
         .executableTarget(name: "swiftlet", dependencies: ["SwiftletTool"], path: "Sources/swiftlet"),
 
         .testTarget(

@@ -2,12 +2,12 @@ import SwiftletDevices
 
 extension Platform {
     /// Starts a unikernel: parses its runtime arguments into `keys`, sets up logging to the
-    /// console, runs `main` on a fresh ``RunLoop`` and exits when it returns.
+    /// console, runs `main` on a fresh ``RunLoop`` and exits with the status it returns.
     ///
     /// The glue `main.swift` that `swiftlet configure` generates calls this; applications never do.
-    /// Exit statuses: 0 when `main` returns, 2 for a bad command line, 1 when the main task
+    /// Exit statuses: what `main` returns, 2 for a bad command line, 1 when the main task
     /// can never resume (every task waits on nothing).
-    public func boot(name: String, keys: [RuntimeKey], main: @escaping (RunLoop<Self>) async -> Void) -> Never {
+    public func boot(name: String, keys: [RuntimeKey], main: @escaping (RunLoop<Self>) async -> Int32) -> Never {
         let parser = RuntimeArgumentParser(keys: keys)
         let options: RuntimeOptions
         do {
@@ -27,10 +27,7 @@ extension Platform {
         let loop = RunLoop(platform: self)
         willRun(loop)
         do {
-            let status = try loop.run {
-                await main(loop)
-                return 0
-            }
+            let status = try loop.run { await main(loop) }
             exit(status: status)
         } catch {
             writeConsole("\(name): deadlock: every task is waiting and nothing can wake one; exiting\n")

@@ -1,1 +1,116 @@
-public enum SwiftletTool {}
+import Foundation
+
+/// The `swiftlet` command: configure, build, run, describe and clean unikernels.
+public struct Tool {
+    /// Where messages go; tests capture them.
+    var output: (String) -> Void = { print($0, terminator: "") }
+    var errorOutput: (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+
+    public init() {}
+
+    /// Runs the command line `arguments` (program name excluded); returns the exit status.
+    /// `run` replaces this process with the unikernel, so it returns only on failure.
+    public func main(_ arguments: [String]) -> Int32 {
+        do {
+            try execute(try Invocation.parse(arguments))
+            return 0
+        } catch {
+            errorOutput(error.description + "\n")
+            return error.status
+        }
+    }
+
+    func execute(_ invocation: Invocation) throws(ToolError) {
+        switch invocation.command {
+        case .help(let topic):
+            output(try Help(folder: invocation.folder).text(for: topic))
+        case .version:
+            output("swiftlet \(swiftletVersion)\n")
+        case .configure:
+            let plan = try configure(invocation)
+            output("Configured \(plan.unikernel.name) for \(plan.target.rawValue): swiftlet build makes dist/\(plan.imageName)\n")
+        case .build:
+            let image = try build(invocation)
+            output("Built \(relativePath(image))\n")
+        case .run:
+            let image = try build(invocation)
+            try execute(image: image, arguments: invocation.runtimeArguments)
+        case .describe:
+            output(try plan(for: invocation).describe())
+        case .clean:
+            let folder = invocation.folder
+            for directory in [folder.buildDirectory, folder.distDirectory] {
+                try? FileManager.default.removeItem(at: directory)
+            }
+            output("Removed _build and dist\n")
+        }
+    }
+
+    /// `configure`: evaluates config.swift and writes the plan and the glue code.
+    @discardableResult
+    func configure(_ invocation: Invocation) throws(ToolError) -> BuildPlan {
+        let home = try SwiftletHome.locate()
+        let folder = invocation.folder
+        let (unikernel, fingerprint) = try ConfigEvaluator(home: home).evaluate(folder)
+        let plan = try BuildPlan(unikernel: unikernel, target: invocation.target ?? .unix,
+                                 configureArguments: invocation.keyArguments, configFingerprint: fingerprint)
+        let main = try CodeGenerator(plan: plan).mainSource()
+        do {
+            try FileManager.default.createDirectory(at: folder.buildDirectory, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(plan).write(to: folder.planFile)
+            try main.write(to: folder.generatedMain, atomically: true, encoding: .utf8)
+        } catch {
+            throw ToolError("cannot write \(folder.buildDirectory.path): \(error.localizedDescription)")
+        }
+        return plan
+    }
+
+    /// The plan to build from: configured now when the command names a target or keys, or when
+    /// nothing is configured yet; configured again when config.swift changed since.
+    func plan(for invocation: Invocation) throws(ToolError) -> BuildPlan {
+        let folder = invocation.folder
+        let saved = (try? Data(contentsOf: folder.planFile)).flatMap { try? JSONDecoder().decode(BuildPlan.self, from: $0) }
+        guard let saved, invocation.target == nil, invocation.keyArguments.isEmpty else {
+            if saved == nil && invocation.target == nil && invocation.command == .build {
+                guard FileManager.default.fileExists(atPath: folder.configFile.path) else {
+                    return try configure(invocation)  // reports the missing config.swift
+                }
+                throw ToolError("\(folder.directory.lastPathComponent) is not configured",
+                                hint: "run swiftlet configure -t TARGET first (or swiftlet run -t TARGET)")
+            }
+            return try configure(invocation)
+        }
+        let home = try SwiftletHome.locate()
+        let (_, fingerprint) = try ConfigEvaluator(home: home).evaluate(folder)
+        if fingerprint != saved.configFingerprint
+            || !FileManager.default.fileExists(atPath: folder.generatedMain.path) {
+            var again = invocation
+            again.target = saved.target
+            again.keyArguments = saved.configureArguments
+            return try configure(again)
+        }
+        return saved
+    }
+
+    func build(_ invocation: Invocation) throws(ToolError) -> URL {
+        let plan = try plan(for: invocation)
+        return try ImageBuilder(home: try SwiftletHome.locate()).build(plan, in: invocation.folder)
+    }
+
+    /// Replaces this process with the unikernel, so its output, signals and exit status are the user's.
+    func execute(image: URL, arguments: [String]) throws(ToolError) -> Never {
+        fflush(stdout)
+        let argv = ([image.path] + arguments).map { strdup($0) } + [nil]
+        execv(image.path, argv)
+        throw ToolError("cannot run \(image.path): \(String(cString: strerror(errno)))")
+    }
+
+    private func relativePath(_ url: URL) -> String {
+        let current = FileManager.default.currentDirectoryPath + "/"
+        return url.path.hasPrefix(current) ? String(url.path.dropFirst(current.count)) : url.path
+    }
+}
+
+let swiftletVersion = "0.1.0"

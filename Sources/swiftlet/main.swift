@@ -1,1 +1,4 @@
-print("tool")
+import Foundation
+import SwiftletTool
+
+exit(Tool().main(Array(CommandLine.arguments.dropFirst())))

@@ -125,11 +125,8 @@ enum ConcurrencyHooks {
     static func install(_ platform: UnixPlatform) {
         self.platform = platform
         let hook: Hook = { job, _ in ConcurrencyHooks.platform!.enqueueFromAnyThread(job) }
-        for name in ["swift_task_enqueueGlobal_hook", "swift_task_enqueueMainExecutor_hook"] {
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: -2) /* RTLD_DEFAULT */, name) ?? dlsym(nil, name) else {
-                fatalError("the Swift runtime has no \(name); this toolchain is not supported")
-            }
-            symbol.assumingMemoryBound(to: Hook?.self).pointee = hook
+        for address in [swiftlet_enqueue_global_hook(), swiftlet_enqueue_main_executor_hook()] {
+            UnsafeMutableRawPointer(address!).assumingMemoryBound(to: Hook?.self).pointee = hook
         }
     }
 }

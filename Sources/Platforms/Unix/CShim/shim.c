@@ -12,3 +12,10 @@ int swiftlet_ppoll(void *descriptors, unsigned long count, const void *timeout) 
 }
 
 long swiftlet_getrandom(void *buffer, unsigned long length) { return getrandom(buffer, length, 0); }
+
+// Declared by the Swift concurrency runtime (ConcurrencyHooks.def); the types do not matter here.
+extern void *swift_task_enqueueGlobal_hook;
+extern void *swift_task_enqueueMainExecutor_hook;
+
+void **swiftlet_enqueue_global_hook(void) { return &swift_task_enqueueGlobal_hook; }
+void **swiftlet_enqueue_main_executor_hook(void) { return &swift_task_enqueueMainExecutor_hook; }

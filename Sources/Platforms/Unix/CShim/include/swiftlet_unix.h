@@ -13,4 +13,10 @@ int swiftlet_ppoll(void *descriptors, unsigned long count, const void *timeout);
 /// getrandom(buffer, length, 0)
 long swiftlet_getrandom(void *buffer, unsigned long length);
 
+/// The addresses of the Swift concurrency runtime's hook variables for the global and
+/// main-actor queues. Taken here so the linker resolves them whether the Swift runtime is
+/// linked statically or dynamically.
+void **swiftlet_enqueue_global_hook(void);
+void **swiftlet_enqueue_main_executor_hook(void);
+
 #endif

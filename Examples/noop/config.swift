@@ -1,0 +1,4 @@
+import SwiftletConfig
+
+// A unikernel that needs no devices: it starts and exits with status 0.
+register("noop", main: "Noop")

@@ -1,0 +1,4 @@
+/// Does nothing, successfully.
+struct Noop {
+    func start() async {}
+}

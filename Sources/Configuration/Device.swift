@@ -1,0 +1,59 @@
+/// A device the application needs. The tool picks its implementation for the target.
+///
+/// The application receives each device through its initializer, under the device's label:
+/// ```swift
+/// register("hello", main: "Hello", devices: [.time])
+/// // calls  Hello(time: <the target's TimeDevice>)
+/// ```
+public struct Device: Sendable {
+    /// The kind of device: `time`, `console`, `block`, …
+    public let kind: String
+    /// The argument label the application's initializer takes it under.
+    public let label: String
+    /// The name of the device as the platform knows it (Solo5's manifest name), if it has one.
+    public let name: String?
+
+    /// A device of `kind` passed under `label`.
+    public init(kind: String, label: String, name: String? = nil) {
+        self.kind = kind
+        self.label = label
+        self.name = name
+    }
+
+    /// The same device passed under another label.
+    public func labeled(_ label: String) -> Device {
+        Device(kind: kind, label: label, name: name)
+    }
+
+    /// Sleeping (`TimeDevice`).
+    public static let time = Device(kind: "time", label: "time")
+    /// The monotonic clock (`MonotonicClock`).
+    public static let monotonicClock = Device(kind: "monotonic-clock", label: "monotonicClock")
+    /// The wall clock (`WallClock`).
+    public static let wallClock = Device(kind: "wall-clock", label: "wallClock")
+    /// The console (`ConsoleDevice`).
+    public static let console = Device(kind: "console", label: "console")
+    /// Random bytes (`RandomDevice`).
+    public static let random = Device(kind: "random", label: "random")
+
+    /// A block device (`BlockDevice`) attached under `name`.
+    public static func block(_ name: String = "storage", label: String = "block") -> Device {
+        Device(kind: "block", label: label, name: name)
+    }
+
+    /// A read-only key-value store (`KeyValueStoreReadOnly`) with the contents of `directory`
+    /// (relative to the unikernel's folder); the store kind is chosen with `--kv_ro`.
+    public static func keyValueReadOnly(_ directory: String, label: String = "kv") -> Device {
+        Device(kind: "kv-ro", label: label, name: directory)
+    }
+
+    /// An Ethernet interface (`NetworkInterface`) attached under `name`.
+    public static func network(_ name: String = "service", label: String = "network") -> Device {
+        Device(kind: "network", label: label, name: name)
+    }
+
+    /// A TCP/IP stack (`NetworkStack`): host sockets or Swiftlet's own, chosen with `--net`.
+    public static func stack(_ name: String = "service", label: String = "stack") -> Device {
+        Device(kind: "stack", label: label, name: name)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// The result of `swiftlet configure`: everything `swiftlet build` needs, saved in `_build/plan.json`.
+struct BuildPlan: Codable, Equatable {
+    var target: Target
+    /// The `--key=value` arguments configure was given, to configure again when config.swift changes.
+    var configureArguments: [String]
+    var configFingerprint: String
+    var unikernel: UnikernelDescription
+    /// Each key's value: its default, or what configure was given.
+    var keyValues: [String: String]
+
+    /// Builds a plan from what config.swift declares and the configure command line.
+    init(unikernel: UnikernelDescription, target: Target, configureArguments: [String], configFingerprint: String) throws(ToolError) {
+        self.unikernel = unikernel
+        self.target = target
+        self.configureArguments = configureArguments
+        self.configFingerprint = configFingerprint
+        keyValues = Dictionary(uniqueKeysWithValues: unikernel.keys.map { ($0.name, $0.defaultText) })
+        for (name, value) in try Self.parseKeyArguments(configureArguments, keys: unikernel.keys) {
+            keyValues[name] = value
+        }
+        guard target.isAvailable else {
+            throw ToolError("target \(target.rawValue) is not available yet in this version of Swiftlet",
+                            hint: "available targets: " + Target.allCases.filter(\.isAvailable).map(\.rawValue).joined(separator: ", "))
+        }
+        _ = try resolvedDevices()
+    }
+
+    /// Parses `--key=value`, `--key value` and `--flag` against the declared keys.
+    static func parseKeyArguments(_ arguments: [String], keys: [UnikernelDescription.KeyDeclaration]) throws(ToolError) -> [(String, String)] {
+        var values: [(String, String)] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            guard argument.hasPrefix("--"), argument.count > 2 else {
+                throw .usage("unexpected argument '\(argument)'", hint: "keys are given as --KEY=VALUE; swiftlet help configure lists them")
+            }
+            let body = argument.dropFirst(2)
+            let name = String(body.prefix { $0 != "=" })
+            guard let key = keys.first(where: { $0.name == name }) else {
+                throw .usage("unknown key --\(name)",
+                             hint: keys.isEmpty ? "this unikernel declares no keys" : "swiftlet help configure lists this unikernel's keys: "
+                                + keys.map { "--\($0.name)" }.joined(separator: ", "))
+            }
+            let value: String
+            if body.contains("=") {
+                value = String(body.drop { $0 != "=" }.dropFirst())
+            } else if key.keyType == .bool {
+                value = "true"
+            } else {
+                index += 1
+                guard index < arguments.count else { throw .usage("--\(name) needs a value: --\(name)=\(key.keyType.helpName)") }
+                value = arguments[index]
+            }
+            guard key.keyType.accepts(value) else {
+                throw .usage("--\(name) expects \(key.keyType.helpName), not '\(value)'")
+            }
+            values.append((name, value))
+            index += 1
+        }
+        return values
+    }
+
+    struct ResolvedDevice {
+        let use: UnikernelDescription.DeviceUse
+        let kind: DeviceKind
+        let implementation: DeviceImplementation
+    }
+
+    /// Each declared device with its implementation on the target.
+    func resolvedDevices() throws(ToolError) -> [ResolvedDevice] {
+        var resolved: [ResolvedDevice] = []
+        for use in unikernel.devices {
+            let kind = DeviceKind.named(use.kind)!  // validated
+            guard let implementation = kind.implementations[target] else {
+                throw ToolError("device '\(use.kind)' (\(kind.protocolName)) is not available on target \(target.rawValue) yet",
+                                hint: "targets that provide it: " + (kind.implementations.keys.map(\.rawValue).sorted().joined(separator: ", ").nilIfEmpty ?? "none yet"))
+            }
+            resolved.append(ResolvedDevice(use: use, kind: kind, implementation: implementation))
+        }
+        return resolved
+    }
+
+    /// Every Swiftlet module the unikernel links, dependencies first.
+    func modules() throws(ToolError) -> [LibraryModule] {
+        let names = target.platformModules + (try resolvedDevices()).flatMap(\.implementation.modules) + unikernel.packages
+        return try ModuleCatalog.closure(of: names)
+    }
+
+    var imageName: String { target.imageName(for: unikernel.name) }
+
+    /// The resolved device graph, one fact a line, stable for golden tests.
+    func describe() throws(ToolError) -> String {
+        let devices = try resolvedDevices()
+        var lines = [
+            "unikernel: \(unikernel.name)",
+            "target: \(target.rawValue)",
+            "image: dist/\(imageName)",
+            "main: \(unikernel.main)(" + devices.map { "\($0.use.label):" }.joined() + ")",
+            "devices:",
+        ]
+        lines += devices.isEmpty ? ["  (none)"] : devices.map { device in
+            "  \(device.use.label): \(device.kind.protocolName) = \(device.implementation.typeName)"
+                + (device.use.name.map { " [\($0)]" } ?? "")
+        }
+        lines.append("keys:")
+        lines += unikernel.keys.isEmpty ? ["  (none)"] : unikernel.keys.map { key in
+            "  \(key.name): \(key.keyType.helpName) = \(keyValues[key.name]!) (\(key.stage))"
+        }
+        lines.append("modules: " + (try modules()).map(\.name).joined(separator: ", "))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

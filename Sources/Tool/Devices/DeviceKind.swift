@@ -1,0 +1,26 @@
+/// How one kind of device is provided on each target: the configuration tool's counterpart of
+/// a device protocol. One file in this folder per kind, as MirageOS's `mirage` does.
+struct DeviceKind {
+    /// The kind's name in `config.swift` (`Device.kind`).
+    let kind: String
+    /// The protocol the application constrains its generic parameter to.
+    let protocolName: String
+    let doc: String
+    let implementations: [Target: DeviceImplementation]
+
+    static let all: [DeviceKind] = [.time, .monotonicClock, .wallClock, .console, .random,
+                                    .block, .keyValueReadOnly, .network, .stack]
+
+    static func named(_ kind: String) -> DeviceKind? { all.first { $0.kind == kind } }
+}
+
+/// One implementation of a device kind on one target.
+struct DeviceImplementation {
+    /// The concrete type, as `swiftlet describe` shows it.
+    let typeName: String
+    /// A Swift expression that creates the device in the generated `main.swift`, where
+    /// `platform` is the target's platform and `loop` its run loop.
+    let expression: String
+    /// Swiftlet modules the expression needs.
+    let modules: [String]
+}

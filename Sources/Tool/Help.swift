@@ -1,0 +1,131 @@
+import Foundation
+
+/// The texts of `swiftlet help [COMMAND]`.
+struct Help {
+    let folder: UnikernelFolder
+
+    func text(for topic: String?) throws(ToolError) -> String {
+        switch topic {
+        case nil: return overview
+        case "configure": return try configure()
+        case "build": return build
+        case "run": return run
+        case "describe": return describe
+        case "clean": return clean
+        case let other?:
+            throw .usage("no help for '\(other)'", hint: "topics: \(Invocation.commands.joined(separator: ", "))")
+        }
+    }
+
+    var overview: String {
+        """
+        swiftlet: build unikernels in Swift.
+
+        usage: swiftlet [-C DIR] COMMAND [OPTIONS]
+
+        Commands (run in a unikernel's folder, the one with config.swift, or pass -C DIR):
+          configure [-t TARGET] [--KEY=VALUE ...]   evaluate config.swift, check it, write the build plan (_build/)
+          build                                     build the configured unikernel into dist/
+          run [-t TARGET] [--KEY=VALUE ...] [-- ARGS]  configure if needed, build, and run it with ARGS
+          describe                                  print the resolved devices, keys and modules
+          clean                                     remove _build/ and dist/
+          help [COMMAND]                            show help; `swiftlet help configure` lists targets and keys
+
+        Targets: \(Target.names) (default: unix).
+        Docs: docs/tutorial.md in the Swiftlet checkout.
+
+        """
+    }
+
+    var build: String {
+        """
+        usage: swiftlet build
+
+        Builds the configured unikernel into dist/NAME (dist/NAME.spt, .hvt, .virtio on other
+        targets). Configures again by itself when config.swift changed since `swiftlet configure`.
+        Set SWIFTLET_VERBOSE=1 to see the compiler commands.
+
+        """
+    }
+
+    var run: String {
+        """
+        usage: swiftlet run [-t TARGET] [--KEY=VALUE ...] [-- RUNTIME-ARGUMENTS]
+
+        Configures (when a target or keys are given, or nothing is configured yet), builds, and
+        runs the unikernel; what follows `--` goes to the unikernel:
+          swiftlet run -t unix -- --hello=Bonjour -l "*:debug"
+
+        """
+    }
+
+    var describe: String {
+        """
+        usage: swiftlet describe [-t TARGET] [--KEY=VALUE ...]
+
+        Prints the resolved configuration: the target and image, the entry point and the
+        arguments it is initialized with, each device's implementation, each key's value, and
+        the Swiftlet modules linked in.
+
+        """
+    }
+
+    var clean: String {
+        """
+        usage: swiftlet clean
+
+        Removes the generated _build/ and dist/ folders of the unikernel.
+
+        """
+    }
+
+    func configure() throws(ToolError) -> String {
+        var text = """
+        usage: swiftlet configure [-t TARGET] [--KEY=VALUE ...]
+
+        Evaluates config.swift, checks it, chooses the target's implementation of each device,
+        and writes the build plan and the glue main.swift into _build/. A runtime key given here
+        becomes the unikernel's new default; a configure-time key is fixed.
+
+        Targets (-t, --target):
+
+        """
+        let width = Target.allCases.map(\.rawValue.count).max()!
+        for target in Target.allCases {
+            text += "  \(target.rawValue.padding(toLength: width + 2, withPad: " ", startingAt: 0))\(target.summary)"
+                + (target == .unix ? " (default)" : "") + (target.isAvailable ? "" : " (not available yet)") + "\n"
+        }
+        text += "\nDevice kinds (config.swift's devices: [...]) and where they are implemented:\n"
+        let kindWidth = DeviceKind.all.map(\.kind.count).max()!
+        for kind in DeviceKind.all {
+            let targets = Target.allCases.filter { kind.implementations[$0] != nil }.map(\.rawValue)
+            text += "  \(kind.kind.padding(toLength: kindWidth + 2, withPad: " ", startingAt: 0))\(kind.protocolName): \(kind.doc)"
+                + " [\(targets.isEmpty ? "not available yet" : targets.joined(separator: ", "))]\n"
+        }
+        guard FileManager.default.fileExists(atPath: folder.configFile.path) else {
+            return text + "\nRun `swiftlet help configure` in a unikernel's folder (one with config.swift) to list its keys.\n"
+        }
+        let (unikernel, _) = try ConfigEvaluator(home: try SwiftletHome.locate()).evaluate(folder)
+        text += "\nDevices of \(unikernel.name):\n"
+        if unikernel.devices.isEmpty { text += "  (none)\n" }
+        for device in unikernel.devices {
+            let kind = DeviceKind.named(device.kind)!
+            let implementations = Target.allCases.compactMap { target in
+                kind.implementations[target].map { "\(target.rawValue): \($0.typeName)" }
+            }
+            text += "  \(device.label): \(kind.protocolName)" + (device.name.map { " \"\($0)\"" } ?? "")
+                + " (" + (implementations.isEmpty ? "not available yet" : implementations.joined(separator: "; ")) + ")\n"
+        }
+        text += "\nKeys of \(unikernel.name) (--KEY=VALUE here or, for runtime keys, on the unikernel's command line):\n"
+        if unikernel.keys.isEmpty { text += "  (none)\n" }
+        let rows = unikernel.keys.map { key in
+            ("--\(key.name)=\(key.keyType.helpName)",
+             "\(key.doc) (default: \(key.keyType == .string ? "\"\(key.defaultText)\"" : key.defaultText); \(key.stage) key; Keys.\(key.swiftName))")
+        }
+        let rowWidth = rows.map(\.0.count).max() ?? 0
+        for (left, right) in rows {
+            text += "  \(left.padding(toLength: rowWidth + 2, withPad: " ", startingAt: 0))\(right)\n"
+        }
+        return text
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// A parsed `swiftlet` command line.
+struct Invocation: Equatable {
+    enum Command: Equatable {
+        case configure, build, run, describe, clean, version
+        case help(String?)
+    }
+
+    var command: Command
+    var folder: UnikernelFolder
+    /// `-t TARGET`, if given.
+    var target: Target?
+    /// `--key=value` arguments for configure.
+    var keyArguments: [String] = []
+    /// What follows `--` in `swiftlet run`: the unikernel's own arguments.
+    var runtimeArguments: [String] = []
+
+    static let commands = ["configure", "build", "run", "describe", "clean", "help"]
+
+    static func parse(_ arguments: [String], currentDirectory: String = FileManager.default.currentDirectoryPath) throws(ToolError) -> Invocation {
+        var rest = arguments[...]
+        var directory = URL(fileURLWithPath: currentDirectory)
+        // -C DIR may come before the command, as with make and git.
+        func takeDirectory(_ option: String) throws(ToolError) {
+            guard let path = rest.popFirst() else { throw .usage("\(option) needs a folder: \(option) Examples/hello") }
+            directory = URL(fileURLWithPath: path, relativeTo: directory).standardizedFileURL
+        }
+        while let first = rest.first, first == "-C" || first == "--directory" {
+            rest.removeFirst()
+            try takeDirectory(first)
+        }
+        guard let word = rest.popFirst() else {
+            return Invocation(command: .help(nil), folder: UnikernelFolder(directory: directory))
+        }
+        let command: Command
+        switch word {
+        case "configure": command = .configure
+        case "build": command = .build
+        case "run": command = .run
+        case "describe": command = .describe
+        case "clean": command = .clean
+        case "help", "--help", "-h": command = .help(rest.popFirst())
+        case "--version", "version": command = .version
+        default:
+            throw .usage("unknown command '\(word)'", hint: "commands: \(commands.joined(separator: ", ")); swiftlet help shows what each does")
+        }
+        var invocation = Invocation(command: command, folder: UnikernelFolder(directory: directory))
+        if case .help = command { return invocation }
+        if command == .version { return invocation }
+
+        let acceptsConfiguration = [.configure, .run, .describe, .build].contains(command)
+        while let argument = rest.popFirst() {
+            if argument == "--" {
+                guard command == .run else { throw .usage("'--' passes arguments to the unikernel, and only swiftlet run takes them") }
+                invocation.runtimeArguments = Array(rest)
+                rest = []
+            } else if argument == "-C" || argument == "--directory" {
+                try takeDirectory(argument)
+                invocation.folder = UnikernelFolder(directory: directory)
+            } else if argument == "-t" || argument == "--target" {
+                guard acceptsConfiguration else { throw .usage("swiftlet \(word) takes no target") }
+                guard let value = rest.popFirst() else { throw .usage("\(argument) needs a target: one of \(Target.names)") }
+                invocation.target = try Target.parse(value)
+            } else if argument.hasPrefix("--target=") || (argument.hasPrefix("-t") && argument.count > 2 && !argument.hasPrefix("--")) {
+                guard acceptsConfiguration else { throw .usage("swiftlet \(word) takes no target") }
+                let value = argument.hasPrefix("--target=") ? String(argument.dropFirst(9)) : String(argument.dropFirst(2))
+                invocation.target = try Target.parse(value)
+            } else if argument == "--help" || argument == "-h" {
+                return Invocation(command: .help(word), folder: invocation.folder)
+            } else if argument.hasPrefix("--") && acceptsConfiguration {
+                invocation.keyArguments.append(argument)
+                // A value may follow as its own word (`--hello Bonjour`); BuildPlan decides.
+                if !argument.contains("="), let next = rest.first, !next.hasPrefix("-") {
+                    invocation.keyArguments.append(rest.removeFirst())
+                }
+            } else {
+                throw .usage("unexpected argument '\(argument)' for swiftlet \(word)", hint: "swiftlet help \(word) shows its usage")
+            }
+        }
+        return invocation
+    }
+}
+
+extension UnikernelFolder: Equatable {
+    static func == (lhs: Self, rhs: Self) -> Bool { lhs.directory == rhs.directory }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// How code is compiled for one kind of target.
+struct BuildProfile: Equatable {
+    let name: String
+    let swiftFlags: [String]
+    let cFlags: [String]
+    /// Extra flags when linking an executable.
+    let linkFlags: [String]
+
+    /// Ordinary Swift for a Linux process (the unix target).
+    static let unix = BuildProfile(name: "unix", swiftFlags: ["-O"], cFlags: ["-O2"], linkFlags: ["-static-stdlib"])
+    /// Quick host builds: evaluating `config.swift`.
+    static let host = BuildProfile(name: "host", swiftFlags: ["-Onone"], cFlags: [], linkFlags: [])
+    /// Embedded Swift, as the unikernel targets compile it.
+    static let embedded = BuildProfile(
+        name: "embedded",
+        swiftFlags: ["-target", "x86_64-unknown-linux-gnu", "-enable-experimental-feature", "Embedded", "-Osize"],
+        cFlags: ["-Os", "-ffreestanding"], linkFlags: [])
+}
+
+/// Compiles Swiftlet's library modules into a cache, once per profile and source change.
+struct ModuleBuilder {
+    let home: SwiftletHome
+    let profile: BuildProfile
+
+    /// What a module build produced, for compiling and linking code that uses the modules.
+    struct Products {
+        let cache: URL
+        var objects: [URL] = []
+        var includePaths: [URL] = []
+    }
+
+    /// Builds `modules` (dependencies first) unless the cache is up to date.
+    func build(_ modules: [LibraryModule]) throws(ToolError) -> Products {
+        let cache = home.moduleCache(for: profile)
+        do {
+            try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        } catch {
+            throw ToolError("cannot create \(cache.path): \(error.localizedDescription)")
+        }
+        return try withLock(on: cache.appendingPathComponent(".lock")) { () throws(ToolError) -> Products in
+            var products = Products(cache: cache, includePaths: [cache])
+            var fingerprints: [String: String] = [:]
+            for module in modules {
+                let sources = try sourceFiles(of: module)
+                var fingerprint = Fingerprint()
+                fingerprint.add(profile.name + profile.swiftFlags.joined() + profile.cFlags.joined())
+                fingerprint.add(try Shell.swiftc())
+                for dependency in module.dependencies { fingerprint.add(fingerprints[dependency] ?? "") }
+                for source in sources {
+                    fingerprint.add(source.path)
+                    fingerprint.add((try? Data(contentsOf: source)) ?? Data())
+                }
+                fingerprints[module.name] = fingerprint.hex
+                let object = cache.appendingPathComponent("\(module.name).o")
+                let stamp = cache.appendingPathComponent("\(module.name).fingerprint")
+                let upToDate = (try? String(contentsOf: stamp, encoding: .utf8)) == fingerprint.hex
+                    && FileManager.default.fileExists(atPath: object.path)
+                if !upToDate {
+                    try compile(module, sources: sources, into: object, includePaths: products.includePaths)
+                    try? fingerprint.hex.write(to: stamp, atomically: true, encoding: .utf8)
+                }
+                products.objects.append(object)
+                if module.language == .c {
+                    products.includePaths.append(home.root.appendingPathComponent(module.includePath))
+                }
+            }
+            return products
+        }
+    }
+
+    private func compile(_ module: LibraryModule, sources: [URL], into object: URL, includePaths: [URL]) throws(ToolError) {
+        let includes = includePaths.flatMap { ["-I", $0.path] }
+        switch module.language {
+        case .swift:
+            let moduleFile = object.deletingPathExtension().appendingPathExtension("swiftmodule")
+            try Shell.compile(try Shell.swiftc(),
+                              ["-module-name", module.name, "-parse-as-library", "-wmo", "-swift-version", "5"]
+                                + profile.swiftFlags + includes
+                                + ["-emit-module", "-emit-module-path", moduleFile.path, "-c"]
+                                + sources.map(\.path) + ["-o", object.path],
+                              what: "compiling \(module.name) (\(profile.name))")
+        case .c:
+            // Each C shim is a single file, so one object per module.
+            try Shell.compile(try Shell.cc(),
+                              profile.cFlags + ["-I", home.root.appendingPathComponent(module.includePath).path, "-c"]
+                                + sources.map(\.path) + ["-o", object.path],
+                              what: "compiling \(module.name) (\(profile.name))")
+        }
+    }
+
+    private func sourceFiles(of module: LibraryModule) throws(ToolError) -> [URL] {
+        let directory = home.root.appendingPathComponent(module.path)
+        let wanted = module.language == .swift ? "swift" : "c"
+        guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else {
+            throw ToolError("missing sources of \(module.name) at \(directory.path)")
+        }
+        let files = enumerator.compactMap { $0 as? URL }.filter { $0.pathExtension == wanted }
+        guard !files.isEmpty else { throw ToolError("no .\(wanted) sources for \(module.name) in \(directory.path)") }
+        return files.sorted { $0.path < $1.path }
+    }
+}
+
+/// Runs `body` holding an exclusive lock on `path`, so parallel builds do not share a half-written cache.
+func withLock<T>(on path: URL, _ body: () throws(ToolError) -> T) throws(ToolError) -> T {
+    let descriptor = open(path.path, O_CREAT | O_RDWR, 0o644)
+    guard descriptor >= 0 else { throw ToolError("cannot open lock file \(path.path)") }
+    defer { close(descriptor) }
+    flock(descriptor, LOCK_EX)
+    defer { flock(descriptor, LOCK_UN) }
+    return try body()
+}

@@ -1,0 +1,54 @@
+/// One of Swiftlet's library modules, as the tool compiles it into unikernels.
+///
+/// This mirrors the library targets of `Package.swift` (a test checks that the two agree):
+/// SwiftPM builds them for `swift test`, the tool builds them for each unikernel target.
+struct LibraryModule: Equatable {
+    enum Language: Equatable {
+        case swift
+        /// A C shim whose headers and `module.modulemap` are in `include/`.
+        case c
+    }
+
+    let name: String
+    /// The source folder, relative to the checkout.
+    let path: String
+    let language: Language
+    let dependencies: [String]
+    /// Whether the module is above the platform layer, and so must compile as Embedded Swift.
+    let isTargetIndependent: Bool
+
+    var includePath: String { path + "/include" }
+}
+
+enum ModuleCatalog {
+    static let all: [LibraryModule] = [
+        LibraryModule(name: "SwiftletDevices", path: "Sources/Devices", language: .swift,
+                      dependencies: [], isTargetIndependent: true),
+        LibraryModule(name: "SwiftletRuntime", path: "Sources/Runtime", language: .swift,
+                      dependencies: ["SwiftletDevices"], isTargetIndependent: true),
+        LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
+                      dependencies: [], isTargetIndependent: false),
+        LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"], isTargetIndependent: false),
+        LibraryModule(name: "SwiftletConfig", path: "Sources/Configuration", language: .swift,
+                      dependencies: [], isTargetIndependent: false),
+    ]
+
+    static func module(named name: String) -> LibraryModule? { all.first { $0.name == name } }
+
+    /// `names` and everything they depend on, dependencies first.
+    static func closure(of names: [String]) throws(ToolError) -> [LibraryModule] {
+        var ordered: [LibraryModule] = []
+        func visit(_ name: String) throws(ToolError) {
+            guard !ordered.contains(where: { $0.name == name }) else { return }
+            guard let module = module(named: name) else {
+                throw ToolError("unknown Swiftlet module '\(name)'",
+                                hint: "known modules: " + all.map(\.name).joined(separator: ", "))
+            }
+            for dependency in module.dependencies { try visit(dependency) }
+            ordered.append(module)
+        }
+        for name in names { try visit(name) }
+        return ordered
+    }
+}

@@ -1,0 +1,46 @@
+/// Where a unikernel runs.
+enum Target: String, CaseIterable, Codable {
+    case unix, spt, hvt, virtio
+
+    var summary: String {
+        switch self {
+        case .unix: "an ordinary Linux executable: dist/NAME"
+        case .spt: "a seccomp-sandboxed unikernel process, run by swiftlet-spt: dist/NAME.spt"
+        case .hvt: "a unikernel in a KVM virtual machine, run by swiftlet-hvt: dist/NAME.hvt"
+        case .virtio: "a PVH image for QEMU, Firecracker and Cloud Hypervisor: dist/NAME.virtio"
+        }
+    }
+
+    /// Whether this version of Swiftlet can build for the target.
+    var isAvailable: Bool { self == .unix }
+
+    /// The file name of the built image.
+    func imageName(for unikernel: String) -> String {
+        self == .unix ? unikernel : "\(unikernel).\(rawValue)"
+    }
+
+    /// The platform binding's modules and the expression that creates the platform.
+    var platformModules: [String] {
+        switch self {
+        case .unix: ["SwiftletDevices", "SwiftletRuntime", "SwiftletUnix"]
+        case .spt, .hvt, .virtio: []
+        }
+    }
+
+    var platformType: String {
+        switch self {
+        case .unix: "UnixPlatform"
+        case .spt, .hvt, .virtio: "Solo5Platform"
+        }
+    }
+
+    static let names = allCases.map(\.rawValue).joined(separator: ", ")
+
+    /// Parses a `-t` value, with an error that lists the targets.
+    static func parse(_ text: String) throws(ToolError) -> Target {
+        guard let target = Target(rawValue: text) else {
+            throw .usage("unknown target '\(text)'", hint: "choose one of: \(names)")
+        }
+        return target
+    }
+}
