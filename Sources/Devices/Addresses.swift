@@ -80,8 +80,12 @@ public struct IPv4Prefix: Hashable, Sendable, CustomStringConvertible {
     /// Parses `a.b.c.d/n`.
     public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        // The length is one or two plain decimal digits, no sign or leading zero ("/08").
+        let digits = Array(parts.count == 2 ? parts[1].utf8 : Substring().utf8)
         guard parts.count == 2, let address = IPv4Address(String(parts[0])),
-              parts[1].utf8.count <= 2, let length = Int(parts[1]) else { return nil }
+              (1...2).contains(digits.count), digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              !(digits.count == 2 && digits[0] == UInt8(ascii: "0")) else { return nil }
+        let length = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
         self.init(address: address, length: length)
     }
 

@@ -47,7 +47,7 @@ extension BlockInfo {
     /// Checks that `byteCount` bytes at `sector` are whole sectors inside the device.
     /// Implementations call this first so that every device reports the same errors.
     public func validate(sector: UInt64, byteCount: Int) throws(BlockError) {
-        guard byteCount > 0, byteCount % sectorSize == 0 else {
+        guard sectorSize > 0, byteCount > 0, byteCount % sectorSize == 0 else {
             throw .misaligned(byteCount: byteCount, sectorSize: sectorSize)
         }
         let count = byteCount / sectorSize

@@ -25,7 +25,6 @@ extension Platform {
         Logging.clock = { [unowned self] in wallClockNow() }
 
         let loop = RunLoop(platform: self)
-        willRun(loop)
         do {
             let status = try loop.run { await main(loop) }
             exit(status: status)

@@ -199,6 +199,7 @@ public struct CivilTime: Equatable, Sendable, CustomStringConvertible {
             let digits = String(value)
             return String(repeating: "0", count: Swift.max(0, width - digits.utf8.count)) + digits
         }
-        return "\(pad(Int(year), 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))"
+        let yearText = year < 0 ? "-" + pad(Int(-year), 4) : pad(Int(year), 4)
+        return "\(yearText)-\(pad(month, 2))-\(pad(day, 2)) \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))"
     }
 }

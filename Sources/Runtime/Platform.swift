@@ -58,9 +58,17 @@ public protocol Platform: AnyObject {
     /// and no interests knows its tasks can never make progress.
     var hasExternalWakeups: Bool { get }
 
-    /// Called once before the run loop starts, so the binding can route the Swift concurrency
-    /// runtime's global queue to `loop`.
+    /// Called by ``RunLoop/run(_:)`` on the loop's thread before the first job runs, so the
+    /// binding can note that thread and route the Swift concurrency runtime's queues to `loop`.
     func willRun(_ loop: RunLoop<Self>)
+
+    /// Whether the caller is on the run loop's thread. Platforms without host threads (every
+    /// unikernel target) always are.
+    func isOnLoopThread() -> Bool
+
+    /// Takes a job enqueued by another host thread. The platform MUST make ``yield(until:interests:)``
+    /// return and pass the job to the loop's ``RunLoop/enqueue(_:)`` on the loop's thread.
+    func handOver(_ job: UnownedJob)
 
     /// Ends the unikernel with `status`.
     func exit(status: Int32) -> Never
@@ -69,6 +77,10 @@ public protocol Platform: AnyObject {
 extension Platform {
     public var hasExternalWakeups: Bool { false }
     public func willRun(_ loop: RunLoop<Self>) {}
+    public func isOnLoopThread() -> Bool { true }
+    public func handOver(_ job: UnownedJob) {
+        fatalError("a job was enqueued from another thread on a platform without threads")
+    }
 
     /// Writes `text` to the console as UTF-8.
     public func writeConsole(_ text: String) {

@@ -31,8 +31,14 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
 
     // MARK: Executor
 
-    /// Queues a job; called by the concurrency runtime.
+    /// Queues a job; called by the concurrency runtime, on any thread.
     public func enqueue(_ job: UnownedJob) {
+        // On unix a job can be resumed by a host thread (a Dispatch timer behind `Task.sleep`,
+        // a C callback): the platform carries it over and wakes the loop.
+        guard platform.isOnLoopThread() else {
+            platform.handOver(job)
+            return
+        }
         readyJobs.append(job)
     }
 
@@ -69,6 +75,7 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
     /// Returns `main`'s result, or throws ``Stall/deadlock`` when the main task can never resume.
     public func run(_ main: @escaping () async -> Int32) throws(Stall) -> Int32 {
         var status: Int32? = nil
+        platform.willRun(self)
         Task(executorPreference: self) { status = await main() }
         while true {
             runReadyJobs()

@@ -133,19 +133,17 @@ public struct RuntimeArgumentParser {
                 options.logFilter = try logFilter(String(argument.dropFirst(2)))
             } else if argument.hasPrefix("--"), argument.count > 2 {
                 let body = argument.dropFirst(2)
-                let name: String, value: String
-                if let equals = body.firstIndex(of: "=") {
-                    name = String(body[..<equals])
-                    value = String(body[body.index(after: equals)...])
-                } else if let key = keys.first(where: { $0.name == body }), key.isFlag {
-                    name = key.name
-                    value = "true"
-                } else {
-                    name = String(body)
-                    value = try takeValue(for: argument)
-                }
+                let name = String(body.prefix { $0 != "=" })
                 guard let key = keys.first(where: { $0.name == name }) else {
                     throw ArgumentError(message: "unknown key --\(name)\(suggestion(for: name)); --help lists the keys")
+                }
+                let value: String
+                if body.contains("=") {
+                    value = String(body.drop { $0 != "=" }.dropFirst())
+                } else if key.isFlag {
+                    value = "true"
+                } else {
+                    value = try takeValue(for: argument)
                 }
                 guard key.assign(value) else {
                     throw ArgumentError(message: "--\(name) expects \(key.typeName), not '\(value)'")
@@ -167,9 +165,8 @@ public struct RuntimeArgumentParser {
     }
 
     private func suggestion(for name: String) -> String {
-        guard let close = keys.first(where: { $0.name.lowercased() == name.lowercased() || $0.name.hasPrefix(name) })
-        else { return "" }
-        return " (did you mean --\(close.name)?)"
+        guard !name.isEmpty, let close = closestKeyName(to: name, among: keys.map(\.name)) else { return "" }
+        return " (did you mean --\(close)?)"
     }
 
     /// The text `--help` prints.
@@ -189,4 +186,34 @@ public struct RuntimeArgumentParser {
         }
         return text
     }
+}
+
+/// The name in `candidates` a mistyped `name` most likely meant: the same but for case, one that
+/// starts with it, or one at most two edits away. `nil` when none is close.
+public func closestKeyName(to name: String, among candidates: [String]) -> String? {
+    let typed = Array(name.lowercased().utf8)
+    var best: (name: String, distance: Int)? = nil
+    for candidate in candidates {
+        let target = Array(candidate.lowercased().utf8)
+        if target == typed || target.starts(with: typed) { return candidate }
+        let distance = editDistance(typed, target)
+        if distance <= 2, distance < (best?.distance ?? .max) { best = (candidate, distance) }
+    }
+    return best?.name
+}
+
+/// Levenshtein distance between two byte strings.
+func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    guard !a.isEmpty else { return b.count }
+    guard !b.isEmpty else { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
 }

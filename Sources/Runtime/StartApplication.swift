@@ -1,8 +1,9 @@
-/// Runs an application's `start` and turns its outcome into an exit status: 0 when it returns,
-/// 1 when it throws (after logging the error). A `start` that returns an `Int32` chooses the status.
+/// Runs an application's `start` and turns its outcome into the unikernel's exit status.
 ///
-/// The generated `main.swift` calls this, so an application's `start` may be any of
-/// `async`, `async throws(E)` or `async -> Int32`.
+/// The generated `main.swift` calls this, so `start` may have any of these shapes:
+/// `async`, `async -> Int32`, `async throws(E)`, `async throws(E) -> Int32`.
+/// Returning `Void` exits with 0; returning an `Int32` chooses the status; throwing logs the
+/// error (its description, when it has one) and exits with 1.
 public func startApplication(_ start: () async -> Void) async -> Int32 {
     await start()
     return 0
@@ -13,24 +14,36 @@ public func startApplication(_ start: () async -> Int32) async -> Int32 {
     await start()
 }
 
-/// Runs a throwing `start`; an error is logged and exits with status 1.
+/// Runs a throwing `start`.
 public func startApplication<Failure: Error>(_ start: () async throws(Failure) -> Void) async -> Int32 {
-    do {
-        try await start()
-        return 0
-    } catch {
-        Log.error("start() failed with an error; exiting with status 1")
-        return 1
-    }
+    await run(start, describing: { _ in nil })
 }
 
-/// Runs a throwing `start` whose errors describe themselves; the description is logged.
+/// Runs a throwing `start` that chooses its own exit status.
+public func startApplication<Failure: Error>(_ start: () async throws(Failure) -> Int32) async -> Int32 {
+    await run(start, describing: { _ in nil })
+}
+
+/// Runs a throwing `start` whose errors describe themselves.
 public func startApplication<Failure: Error & CustomStringConvertible>(_ start: () async throws(Failure) -> Void) async -> Int32 {
+    await run(start, describing: { $0.description })
+}
+
+/// Runs a throwing `start` that chooses its own exit status and whose errors describe themselves.
+public func startApplication<Failure: Error & CustomStringConvertible>(_ start: () async throws(Failure) -> Int32) async -> Int32 {
+    await run(start, describing: { $0.description })
+}
+
+private func run<Failure: Error>(_ start: () async throws(Failure) -> Void, describing: (Failure) -> String?) async -> Int32 {
+    await run({ () async throws(Failure) -> Int32 in try await start(); return 0 }, describing: describing)
+}
+
+// Embedded Swift cannot describe an arbitrary error, so the caller says how (or that it cannot).
+private func run<Failure: Error>(_ start: () async throws(Failure) -> Int32, describing: (Failure) -> String?) async -> Int32 {
     do {
-        try await start()
-        return 0
+        return try await start()
     } catch {
-        Log.error("start() failed: \(error.description)")
+        Log.error("start() failed" + (describing(error).map { ": " + $0 } ?? " with an error") + "; exiting with status 1")
         return 1
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletRuntime
 
 /// The result of `swiftlet configure`: everything `swiftlet build` needs, saved in `_build/plan.json`.
 struct BuildPlan: Codable, Equatable {
@@ -39,7 +40,8 @@ struct BuildPlan: Codable, Equatable {
             let body = argument.dropFirst(2)
             let name = String(body.prefix { $0 != "=" })
             guard let key = keys.first(where: { $0.name == name }) else {
-                throw .usage("unknown key --\(name)",
+                let guess = closestKeyName(to: name, among: keys.map(\.name)).map { " (did you mean --\($0)?)" } ?? ""
+                throw .usage("unknown key --\(name)\(guess)",
                              hint: keys.isEmpty ? "this unikernel declares no keys" : "swiftlet help configure lists this unikernel's keys: "
                                 + keys.map { "--\($0.name)" }.joined(separator: ", "))
             }

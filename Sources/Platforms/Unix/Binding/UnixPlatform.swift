@@ -18,11 +18,15 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
     private let inbox = Mutex<[UnownedJob]>([])
     private let wakeDescriptor: Int32
     private var loopThread: pthread_t?
-    private var enqueueLocally: ((UnownedJob) -> Void)?
+    private var enqueueOnLoop: ((UnownedJob) -> Void)?
+    private let routesGlobalQueues: Bool
 
-    /// A platform for this process, taking runtime arguments from `arguments` (program name excluded).
-    public init(arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+    /// A platform for this process, taking runtime arguments from `arguments` (program name
+    /// excluded). With `routesGlobalQueues` (the default for unikernels), every task of the
+    /// process runs on the run loop; tests that share the process with a test runner turn it off.
+    public init(arguments: [String] = Array(CommandLine.arguments.dropFirst()), routesGlobalQueues: Bool = true) {
         self.arguments = arguments
+        self.routesGlobalQueues = routesGlobalQueues
         wakeDescriptor = swiftlet_eventfd()
         precondition(wakeDescriptor >= 0, "eventfd failed: errno \(errno)")
     }
@@ -42,6 +46,7 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
     }
 
     public func writeConsole(_ bytes: UnsafeRawBufferPointer) {
+        fflush(stdout)  // keep `print` output and console writes in order
         var offset = 0
         while offset < bytes.count {
             let written = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
@@ -82,24 +87,24 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
 
     public func willRun(_ loop: RunLoop<UnixPlatform>) {
         loopThread = pthread_self()
-        enqueueLocally = { [unowned loop] job in loop.enqueue(job) }
-        ConcurrencyHooks.install(self)
+        enqueueOnLoop = { [unowned loop] job in loop.enqueue(job) }
+        if routesGlobalQueues { ConcurrencyHooks.install(loop) }
+    }
+
+    public func isOnLoopThread() -> Bool {
+        guard let loopThread else { return true }
+        return pthread_equal(loopThread, pthread_self()) != 0
+    }
+
+    public func handOver(_ job: UnownedJob) {
+        inbox.withLock { $0.append(job) }
+        var one: UInt64 = 1
+        _ = write(wakeDescriptor, &one, 8)
     }
 
     public func exit(status: Int32) -> Never {
         fflush(stdout)
         Glibc.exit(status)
-    }
-
-    /// Hands `job` to the run loop from any thread.
-    func enqueueFromAnyThread(_ job: UnownedJob) {
-        if let loopThread, pthread_equal(loopThread, pthread_self()) != 0, let enqueueLocally {
-            enqueueLocally(job)
-            return
-        }
-        inbox.withLock { $0.append(job) }
-        var one: UInt64 = 1
-        _ = write(wakeDescriptor, &one, 8)
     }
 
     private func drainInbox() {
@@ -109,7 +114,7 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
             defer { jobs.removeAll() }
             return jobs
         }
-        for job in jobs { enqueueLocally?(job) }
+        for job in jobs { enqueueOnLoop?(job) }
     }
 }
 
@@ -119,15 +124,21 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
 enum ConcurrencyHooks {
     typealias Original = @convention(thin) (UnownedJob) -> Void
     typealias Hook = @convention(thin) (UnownedJob, Original) -> Void
+    typealias MainExecutorOriginal = @convention(thin) () -> UnownedSerialExecutor
+    typealias MainExecutorHook = @convention(thin) (MainExecutorOriginal) -> UnownedSerialExecutor
 
-    nonisolated(unsafe) static var platform: UnixPlatform?
+    nonisolated(unsafe) static var loop: RunLoop<UnixPlatform>?
 
-    static func install(_ platform: UnixPlatform) {
-        self.platform = platform
-        let hook: Hook = { job, _ in ConcurrencyHooks.platform!.enqueueFromAnyThread(job) }
+    static func install(_ loop: RunLoop<UnixPlatform>) {
+        self.loop = loop
+        // RunLoop.enqueue is safe from any thread: it hands foreign jobs to the platform.
+        let hook: Hook = { job, _ in ConcurrencyHooks.loop!.enqueue(job) }
         for address in [swiftlet_enqueue_global_hook(), swiftlet_enqueue_main_executor_hook()] {
             UnsafeMutableRawPointer(address!).assumingMemoryBound(to: Hook?.self).pointee = hook
         }
+        // The main actor's executor is the loop too, so @MainActor code runs there.
+        let mainExecutor: MainExecutorHook = { _ in ConcurrencyHooks.loop!.asUnownedSerialExecutor() }
+        UnsafeMutableRawPointer(swiftlet_get_main_executor_hook()!).assumingMemoryBound(to: MainExecutorHook?.self).pointee = mainExecutor
     }
 }
 

@@ -16,6 +16,8 @@ long swiftlet_getrandom(void *buffer, unsigned long length) { return getrandom(b
 // Declared by the Swift concurrency runtime (ConcurrencyHooks.def); the types do not matter here.
 extern void *swift_task_enqueueGlobal_hook;
 extern void *swift_task_enqueueMainExecutor_hook;
+extern void *swift_task_getMainExecutor_hook;
 
 void **swiftlet_enqueue_global_hook(void) { return &swift_task_enqueueGlobal_hook; }
 void **swiftlet_enqueue_main_executor_hook(void) { return &swift_task_enqueueMainExecutor_hook; }
+void **swiftlet_get_main_executor_hook(void) { return &swift_task_getMainExecutor_hook; }

@@ -18,5 +18,6 @@ long swiftlet_getrandom(void *buffer, unsigned long length);
 /// linked statically or dynamically.
 void **swiftlet_enqueue_global_hook(void);
 void **swiftlet_enqueue_main_executor_hook(void);
+void **swiftlet_get_main_executor_hook(void);
 
 #endif

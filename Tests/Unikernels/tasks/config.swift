@@ -1,0 +1,3 @@
+import SwiftletConfig
+
+register("tasks", main: "Tasks", devices: [.time, .monotonicClock])
