@@ -93,7 +93,7 @@ public protocol UDPSocket {
 /// struct Echo<Stack: NetworkStack> {
 ///     let stack: Stack
 ///     func start() async throws(NetError) {
-///         let listener = try await stack.listen(port: 8080)
+///         let listener = try await stack.listen(port: 8080, backlog: 128)
 ///         while true {
 ///             let connection = try await listener.accept()
 ///             while let bytes = try await connection.read(maxLength: 4096) {
@@ -113,7 +113,10 @@ public protocol NetworkStack {
     /// The stack's own IPv4 addresses.
     var ipv4Addresses: [IPv4Address] { get }
 
-    /// Listens for TCP connections on `port` of every local address.
+    /// Listens for TCP connections on `port` of every local address, keeping at most `backlog`
+    /// established connections waiting for ``TCPListener/accept()``.
+    // No `listen(port:)` convenience with a default backlog: as a protocol extension it crashes
+    // the 6.3.1 compiler in Embedded mode (SILGen of async typed-throws extension methods).
     func listen(port: UInt16, backlog: Int) async throws(NetError) -> Listener
 
     /// Opens a TCP connection to `destination`.
@@ -121,11 +124,4 @@ public protocol NetworkStack {
 
     /// Binds a UDP socket to `port` (0 picks a free one).
     func bindUDP(port: UInt16) async throws(NetError) -> Datagrams
-}
-
-extension NetworkStack {
-    /// Listens on `port` with a backlog of 128 pending connections.
-    public func listen(port: UInt16) async throws(NetError) -> Listener {
-        try await listen(port: port, backlog: 128)
-    }
 }

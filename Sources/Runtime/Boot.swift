@@ -1,3 +1,4 @@
+import _Concurrency  // implicit in ordinary Swift, explicit in Embedded Swift
 import SwiftletDevices
 
 extension Platform {
@@ -21,8 +22,8 @@ extension Platform {
             exit(status: 0)
         }
         Logging.filter = options.logFilter
-        Logging.write = { [unowned self] line in writeConsole(line) }
-        Logging.clock = { [unowned self] in wallClockNow() }
+        Logging.write = { line in self.writeConsole(line) }  // the platform lives as long as the process
+        Logging.clock = { self.wallClockNow() }
 
         let loop = RunLoop(platform: self)
         do {

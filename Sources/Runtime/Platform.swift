@@ -1,3 +1,4 @@
+import _Concurrency  // implicit in ordinary Swift, explicit in Embedded Swift
 import SwiftletDevices
 
 /// A handle the platform can report as ready, and for which direction.

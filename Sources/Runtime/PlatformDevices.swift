@@ -1,3 +1,4 @@
+import _Concurrency  // implicit in ordinary Swift, explicit in Embedded Swift
 import SwiftletDevices
 
 /// The monotonic clock of any platform.

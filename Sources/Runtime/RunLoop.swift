@@ -1,3 +1,4 @@
+import _Concurrency  // implicit in ordinary Swift, explicit in Embedded Swift
 import SwiftletDevices
 
 /// Swiftlet's executor: one thread, cooperative, the same on every target.

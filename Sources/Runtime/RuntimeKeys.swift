@@ -165,7 +165,7 @@ public struct RuntimeArgumentParser {
     }
 
     private func suggestion(for name: String) -> String {
-        guard !name.isEmpty, let close = closestKeyName(to: name, among: keys.map(\.name)) else { return "" }
+        guard !name.isEmpty, let close = closestKeyName(to: name, among: keys.map { $0.name }) else { return "" }
         return " (did you mean --\(close)?)"
     }
 

@@ -1,3 +1,4 @@
+import _Concurrency  // implicit in ordinary Swift, explicit in Embedded Swift
 import SwiftletDevices
 
 /// A deterministic platform for tests: virtual time that jumps straight to the next deadline,

@@ -1,3 +1,5 @@
+import _Concurrency  // implicit in ordinary Swift, explicit in Embedded Swift
+
 /// Runs an application's `start` and turns its outcome into the unikernel's exit status.
 ///
 /// The generated `main.swift` calls this, so `start` may have any of these shapes:

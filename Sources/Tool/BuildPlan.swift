@@ -108,7 +108,7 @@ struct BuildPlan: Codable, Equatable {
         }
         lines.append("keys:")
         lines += unikernel.keys.isEmpty ? ["  (none)"] : unikernel.keys.map { key in
-            "  \(key.name): \(key.keyType.helpName) = \(keyValues[key.name]!) (\(key.stage))"
+            "  \(key.name): \(key.keyType.helpName) = \(key.keyType.display(keyValues[key.name]!)) (\(key.stage))"
         }
         lines.append("modules: " + (try modules()).map(\.name).joined(separator: ", "))
         return lines.joined(separator: "\n") + "\n"

@@ -29,8 +29,9 @@ struct CodeGenerator {
                 + "default: Keys.\(key.swiftName)) { Keys.\(key.swiftName) = $0 },\n"
         }
         out += "]) { loop in\n"
-        out += "    let platform = loop.platform\n"
-        out += "    _ = platform\n"
+        if devices.contains(where: { $0.implementation.expression.contains("platform") }) {
+            out += "    let platform = loop.platform\n"
+        }
         for device in devices {
             out += "    let \(device.use.label) = \(device.implementation.expression)\n"
         }

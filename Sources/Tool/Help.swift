@@ -120,7 +120,7 @@ struct Help {
         if unikernel.keys.isEmpty { text += "  (none)\n" }
         let rows = unikernel.keys.map { key in
             ("--\(key.name)=\(key.keyType.helpName)",
-             "\(key.doc) (default: \(key.keyType == .string ? "\"\(key.defaultText)\"" : key.defaultText); \(key.stage) key; Keys.\(key.swiftName))")
+             "\(key.doc) (default: \(key.keyType.display(key.defaultText)); \(key.stage) key; Keys.\(key.swiftName))")
         }
         let rowWidth = rows.map(\.0.count).max() ?? 0
         for (left, right) in rows {

@@ -20,11 +20,11 @@ struct Invocation: Equatable {
 
     static func parse(_ arguments: [String], currentDirectory: String = FileManager.default.currentDirectoryPath) throws(ToolError) -> Invocation {
         var rest = arguments[...]
-        var directory = URL(fileURLWithPath: currentDirectory)
+        var directory = URL(fileURLWithPath: currentDirectory, isDirectory: true)
         // -C DIR may come before the command, as with make and git.
         func takeDirectory(_ option: String) throws(ToolError) {
             guard let path = rest.popFirst() else { throw .usage("\(option) needs a folder: \(option) Examples/hello") }
-            directory = URL(fileURLWithPath: path, relativeTo: directory).standardizedFileURL
+            directory = URL(fileURLWithPath: path, isDirectory: true, relativeTo: directory).standardizedFileURL
         }
         while let first = rest.first, first == "-C" || first == "--directory" {
             rest.removeFirst()

@@ -127,6 +127,11 @@ enum KeyType: String {
         }
     }
 
+    /// The value as help and descriptions show it: strings quoted, so spaces and emptiness show.
+    func display(_ text: String) -> String {
+        self == .string ? "\"\(text)\"" : text
+    }
+
     /// A Swift expression for the value `text` (already validated).
     func literal(_ text: String) -> String {
         switch self {

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// Runs programs for the integration tests, with a time limit, and copies unikernel folders
+/// to scratch space so parallel tests never share a `_build/`.
+enum Support {
+    /// The Swiftlet checkout.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `swiftlet` built beside this test binary.
+    static var swiftlet: String {
+        let testBinary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: testBinary).deletingLastPathComponent().appendingPathComponent("swiftlet").path
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty } }
+    }
+
+    /// Runs `executable` in `directory`; kills it after `timeout` seconds.
+    static func run(_ executable: String, _ arguments: [String] = [], in directory: URL? = nil, timeout: Double = 300) throws -> Result {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let out = scratch.appendingPathComponent("out"), err = scratch.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            Issue.record("\(executable) \(arguments) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: try String(contentsOf: out, encoding: .utf8),
+                      stderr: try String(contentsOf: err, encoding: .utf8))
+    }
+
+    /// Runs the `swiftlet` tool.
+    static func swiftlet(_ arguments: [String], in directory: URL, timeout: Double = 300) throws -> Result {
+        try run(swiftlet, arguments, in: directory, timeout: timeout)
+    }
+
+    /// A scratch copy of `Examples/NAME` (or another folder of the checkout).
+    static func copy(_ relativePath: String) throws -> URL {
+        let destination = FileManager.default.temporaryDirectory
+            .appendingPathComponent("swiftlet-test-\(UUID().uuidString)")
+            .appendingPathComponent(URL(fileURLWithPath: relativePath).lastPathComponent)
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let source = root.appendingPathComponent(relativePath)
+        for item in try FileManager.default.contentsOfDirectory(atPath: source.path) where !["_build", "dist"].contains(item) {
+            try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: source.appendingPathComponent(item), to: destination.appendingPathComponent(item))
+        }
+        return destination
+    }
+
+    /// Removes a scratch copy made by ``copy(_:)``.
+    static func remove(_ copy: URL) {
+        try? FileManager.default.removeItem(at: copy.deletingLastPathComponent())
+    }
+
+    /// A scratch unikernel folder with the given files.
+    static func folder(_ files: [String: String]) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("swiftlet-test-\(UUID().uuidString)").appendingPathComponent("app")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return directory
+    }
+}
