@@ -81,3 +81,34 @@ enum Support {
         return directory
     }
 }
+
+extension Support {
+    /// Runs `executable` and notes when each line of its standard output arrived (seconds from start).
+    static func runTimingLines(_ executable: String, _ arguments: [String] = [], timeout: Double) throws -> (status: Int32, lines: [(String, Double)]) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        let start = Date()
+        try process.run()
+        // Bounded: the watchdog ends the process, which ends the reads below.
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        var lines: [(String, Double)] = []
+        var pending = ""
+        while true {
+            let data = pipe.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            let now = Date().timeIntervalSince(start)
+            pending += String(decoding: data, as: UTF8.self)
+            while let newline = pending.firstIndex(of: "\n") {
+                lines.append((String(pending[..<newline]), now))
+                pending = String(pending[pending.index(after: newline)...])
+            }
+        }
+        process.waitUntilExit()
+        watchdog.cancel()
+        return (process.terminationStatus, lines)
+    }
+}
