@@ -2,6 +2,18 @@ import Testing
 import SwiftletDevices
 @testable import SwiftletRuntime
 
+/// A log of what tasks did. Only ever touched on the run loop's one thread, which the compiler
+/// cannot know, hence `@unchecked Sendable`.
+final class Trace<Element>: @unchecked Sendable {
+    private(set) var items: [Element] = []
+    func append(_ item: Element) { items.append(item) }
+}
+
+/// A flag set by one task and read by another, on the run loop's one thread.
+final class Flag: @unchecked Sendable {
+    var isSet = false
+}
+
 @Suite struct RunLoopTests {
     let platform = SimulatedPlatform()
     var loop: RunLoop<SimulatedPlatform> { RunLoop(platform: platform) }
@@ -25,7 +37,7 @@ import SwiftletDevices
     @Test func timersFireInDeadlineOrderThenInOrderSet() throws {
         let loop = self.loop
         let time = PlatformTime(loop: loop)
-        var order: [String] = []
+        let order = Trace<String>()
         _ = try loop.run {
             async let a: Void = { await time.sleep(for: .milliseconds(30)); order.append("a30") }()
             async let b: Void = { await time.sleep(for: .milliseconds(10)); order.append("b10") }()
@@ -34,14 +46,14 @@ import SwiftletDevices
             _ = await (a, b, c, d)
             return 0
         }
-        #expect(order == ["b10", "c10", "d20", "a30"])
+        #expect(order.items == ["b10", "c10", "d20", "a30"])
         #expect(platform.monotonicNow().nanoseconds == 30_000_000)
     }
 
     @Test func zeroSleepLetsOtherTasksRun() throws {
         let loop = self.loop
         let time = PlatformTime(loop: loop)
-        var trace: [Int] = []
+        let trace = Trace<Int>()
         _ = try loop.run {
             await withTaskGroup(of: Void.self) { group in
                 for task in 0..<3 {
@@ -56,9 +68,9 @@ import SwiftletDevices
             return 0
         }
         // Round-robin: every task takes a step before any task takes its next one.
-        #expect(trace.count == 9)
-        #expect(Set(trace.prefix(3).map { $0 % 10 }) == [0])
-        #expect(Set(trace.suffix(3).map { $0 % 10 }) == [2])
+        #expect(trace.items.count == 9)
+        #expect(Set(trace.items.prefix(3).map { $0 % 10 }) == [0])
+        #expect(Set(trace.items.suffix(3).map { $0 % 10 }) == [2])
         #expect(platform.monotonicNow().nanoseconds == 0)
     }
 
@@ -66,7 +78,7 @@ import SwiftletDevices
         let loop = self.loop
         let time = PlatformTime(loop: loop)
         let interest = IOInterest(handle: 7, direction: .readable)
-        var events: [String] = []
+        let events = Trace<String>()
         _ = try loop.run {
             async let reader: Void = {
                 await loop.waitUntilReady(interest)
@@ -78,7 +90,7 @@ import SwiftletDevices
             await reader
             return 0
         }
-        #expect(events == ["slept", "ready"])
+        #expect(events.items == ["slept", "ready"])
     }
 
     @Test func detectsAMainTaskThatCanNeverResume() {
@@ -95,25 +107,25 @@ import SwiftletDevices
         let loop = self.loop
         let time = PlatformTime(loop: loop)
         var spins = 0
-        var timerFired = false
+        let timerFired = Flag()
         _ = try loop.run {
-            async let sleeper: Void = { await time.sleep(for: .zero); timerFired = true }()
+            async let sleeper: Void = { await time.sleep(for: .zero); timerFired.isSet = true }()
             // A task that keeps yielding must still let the timer's task run.
-            while !timerFired && spins < 10_000 {
+            while !timerFired.isSet && spins < 10_000 {
                 spins += 1
                 await Task.yield()
             }
             await sleeper
             return 0
         }
-        #expect(timerFired)
+        #expect(timerFired.isSet)
         #expect(spins < 200)
     }
 
     @Test func manyTimersStayOrdered() throws {
         let loop = self.loop
         let time = PlatformTime(loop: loop)
-        var fired: [Int] = []
+        let fired = Trace<Int>()
         _ = try loop.run {
             await withTaskGroup(of: Void.self) { group in
                 // A fixed pseudo-random permutation of deadlines.
@@ -127,7 +139,7 @@ import SwiftletDevices
             }
             return 0
         }
-        #expect(fired == Array(0..<500))
+        #expect(fired.items == Array(0..<500))
     }
 }
 
