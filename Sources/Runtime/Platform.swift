@@ -63,6 +63,12 @@ public protocol Platform: AnyObject {
     /// binding can note that thread and route the Swift concurrency runtime's queues to `loop`.
     func willRun(_ loop: RunLoop<Self>)
 
+    /// Whether the concurrency runtime's global queue is already the run loop (the binding
+    /// implements or redirects the runtime's executor). When it is not — tests sharing a process
+    /// with a test runner — the loop pins its main task to itself with a task-executor preference,
+    /// which the Embedded runtime does not support.
+    var ownsGlobalQueue: Bool { get }
+
     /// Whether the caller is on the run loop's thread. Platforms without host threads (every
     /// unikernel target) always are.
     func isOnLoopThread() -> Bool
@@ -78,6 +84,7 @@ public protocol Platform: AnyObject {
 extension Platform {
     public var hasExternalWakeups: Bool { false }
     public func willRun(_ loop: RunLoop<Self>) {}
+    public var ownsGlobalQueue: Bool { false }
     public func isOnLoopThread() -> Bool { true }
     public func handOver(_ job: UnownedJob) {
         fatalError("a job was enqueued from another thread on a platform without threads")

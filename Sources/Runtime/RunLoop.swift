@@ -14,7 +14,7 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
     public let platform: P
 
     private var readyJobs = RingBuffer<UnownedJob>()
-    private var timers = TimerHeap<UnsafeContinuation<Void, Never>>()
+    private var timers = TimerHeap<Wakeup>()
     private var ioWaiters: [IOInterest: [UnsafeContinuation<Void, Never>]] = [:]
 
     /// How many jobs run between two looks at timers and I/O, so a busy task cannot starve them.
@@ -49,11 +49,23 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
 
     // MARK: Waiting
 
+    /// What a timer wakes: a task suspended in ``sleep(until:)``, or a job the concurrency
+    /// runtime asked to run later (`Task.sleep` on the unikernel targets).
+    private enum Wakeup {
+        case task(UnsafeContinuation<Void, Never>)
+        case job(UnownedJob)
+    }
+
+    /// Queues `job` to run once the monotonic clock reaches `deadline`.
+    public func enqueue(_ job: UnownedJob, at deadline: MonotonicInstant) {
+        timers.insert(.job(job), deadline: deadline)
+    }
+
     /// Suspends the calling task until the monotonic clock reaches `deadline`. A deadline in
     /// the past still lets every other runnable task go first.
     public func sleep(until deadline: MonotonicInstant) async {
         await withUnsafeContinuation { continuation in
-            timers.insert(continuation, deadline: deadline)
+            timers.insert(.task(continuation), deadline: deadline)
         }
     }
 
@@ -77,7 +89,11 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
     public func run(_ main: @escaping () async -> Int32) throws(Stall) -> Int32 {
         var status: Int32? = nil
         platform.willRun(self)
-        Task(executorPreference: self) { status = await main() }
+        if platform.ownsGlobalQueue {
+            Task { status = await main() }
+        } else {
+            Task(executorPreference: self) { status = await main() }
+        }
         while true {
             runReadyJobs()
             if let status { return status }
@@ -108,8 +124,11 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
     private func fireExpiredTimers() {
         guard !timers.isEmpty else { return }
         let now = platform.monotonicNow()
-        while let continuation = timers.popExpired(now: now) {
-            continuation.resume()
+        while let wakeup = timers.popExpired(now: now) {
+            switch wakeup {
+            case .task(let continuation): continuation.resume()
+            case .job(let job): readyJobs.append(job)
+            }
         }
     }
 

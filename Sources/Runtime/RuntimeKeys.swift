@@ -217,3 +217,58 @@ func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
     }
     return previous[b.count]
 }
+
+/// Splits a unikernel's command line, given as one string (as Solo5 tenders pass it), into
+/// arguments: spaces separate them; double or single quotes and backslashes protect spaces.
+///
+/// ```swift
+/// splitCommandLine(#"--hello="Hello World" -l *:debug"#)   // ["--hello=Hello World", "-l", "*:debug"]
+/// ```
+public func splitCommandLine(_ text: String) -> [String] {
+    var arguments: [String] = []
+    var current: [UInt8] = []
+    var inArgument = false
+    var quote: UInt8? = nil
+    var escaped = false
+    for byte in text.utf8 {
+        if escaped {
+            current.append(byte)
+            escaped = false
+        } else if byte == UInt8(ascii: "\\") && quote != UInt8(ascii: "'") {
+            escaped = true
+            inArgument = true
+        } else if let open = quote {
+            if byte == open { quote = nil } else { current.append(byte) }
+        } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+            quote = byte
+            inArgument = true
+        } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") {
+            if inArgument { arguments.append(String(decoding: current, as: UTF8.self)) }
+            current = []
+            inArgument = false
+        } else {
+            current.append(byte)
+            inArgument = true
+        }
+    }
+    if inArgument { arguments.append(String(decoding: current, as: UTF8.self)) }
+    return arguments
+}
+
+/// Quotes `arguments` so that ``splitCommandLine(_:)`` gives them back: what a tender does when
+/// it joins the arguments after `--` into the unikernel's one command-line string.
+public func joinCommandLine(_ arguments: [String]) -> String {
+    arguments.map { argument in
+        let plain = !argument.isEmpty && argument.utf8.allSatisfy { byte in
+            byte > 32 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "'") && byte != UInt8(ascii: "\\")
+        }
+        if plain { return argument }
+        var quoted: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in argument.utf8 {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { quoted.append(UInt8(ascii: "\\")) }
+            quoted.append(byte)
+        }
+        quoted.append(UInt8(ascii: "\""))
+        return String(decoding: quoted, as: UTF8.self)
+    }.joined(separator: " ")
+}

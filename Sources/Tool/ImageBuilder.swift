@@ -7,10 +7,7 @@ struct ImageBuilder {
 
     /// Builds `plan` for `folder`; returns the image's path.
     func build(_ plan: BuildPlan, in folder: UnikernelFolder) throws(ToolError) -> URL {
-        guard plan.target == .unix else {
-            throw ToolError("building for \(plan.target.rawValue) is not available yet")
-        }
-        let profile = BuildProfile.unix
+        let profile = plan.target.profile
         let products = try ModuleBuilder(home: home, profile: profile).build(try plan.modules())
         let sources = try folder.applicationSources() + [folder.generatedMain]
         let image = folder.distDirectory.appendingPathComponent(plan.imageName)
@@ -20,11 +17,20 @@ struct ImageBuilder {
             throw ToolError("cannot create \(folder.distDirectory.path): \(error.localizedDescription)")
         }
         let temporary = image.appendingPathExtension("partial")
-        try Shell.compile(try Shell.swiftc(),
-                          ["-module-name", "Unikernel", "-swift-version", "5", "-wmo"] + profile.swiftFlags + profile.linkFlags
-                            + products.includePaths.flatMap { ["-I", $0.path] }
-                            + sources.map(\.path) + products.objects.map(\.path) + ["-o", temporary.path],
-                          what: "building \(plan.unikernel.name) for \(plan.target.rawValue)")
+        let what = "building \(plan.unikernel.name) for \(plan.target.rawValue)"
+        let swiftArguments = ["-module-name", "Unikernel", "-swift-version", "5", "-wmo"] + profile.swiftFlags
+            + products.includePaths.flatMap { ["-I", $0.path] } + sources.map(\.path)
+        switch plan.target {
+        case .unix:
+            try Shell.compile(try Shell.swiftc(), swiftArguments + profile.linkFlags + products.objects.map(\.path)
+                                + ["-o", temporary.path], what: what)
+        case .spt, .hvt, .virtio:
+            // Compile the application, then link everything freestanding with the target's script.
+            let object = folder.buildDirectory.appendingPathComponent("unikernel.o")
+            try Shell.compile(try Shell.swiftc(), swiftArguments + ["-c", "-o", object.path], what: what)
+            let manifest = try compileManifest(plan, in: folder, profile: profile, includePaths: products.includePaths)
+            try link(plan.target, objects: [object, manifest] + products.objects, into: temporary, what: what)
+        }
         // Replace the image only once it is complete, so a failed build leaves the old one.
         _ = try? FileManager.default.removeItem(at: image)
         do {
@@ -33,5 +39,52 @@ struct ImageBuilder {
             throw ToolError("cannot write \(image.path): \(error.localizedDescription)")
         }
         return image
+    }
+
+    /// The Solo5 device manifest (an ELF note) of the unikernel's block and network devices.
+    private func compileManifest(_ plan: BuildPlan, in folder: UnikernelFolder, profile: BuildProfile,
+                                 includePaths: [URL]) throws(ToolError) -> URL {
+        let source = folder.buildDirectory.appendingPathComponent("manifest.c")
+        let object = folder.buildDirectory.appendingPathComponent("manifest.o")
+        do {
+            try Solo5Manifest(plan: plan).cSource().write(to: source, atomically: true, encoding: .utf8)
+        } catch let error as ToolError {
+            throw error
+        } catch {
+            throw ToolError("cannot write \(source.path): \(error.localizedDescription)")
+        }
+        try Shell.compile(try Shell.cc(), profile.cFlags + includePaths.flatMap { ["-I", $0.path] }
+                            + ["-c", source.path, "-o", object.path], what: "compiling the device manifest")
+        return object
+    }
+
+    /// Links a freestanding image: our objects, the Embedded concurrency runtime, and the few
+    /// libstdc++ helpers that runtime uses.
+    private func link(_ target: Target, objects: [URL], into image: URL, what: String) throws(ToolError) {
+        let swiftc = URL(fileURLWithPath: try Shell.swiftc())
+        let toolchain = swiftc.deletingLastPathComponent().deletingLastPathComponent()
+        let embedded = toolchain.appendingPathComponent("lib/swift/embedded/x86_64-unknown-linux-gnu")
+        let lld = swiftc.deletingLastPathComponent().appendingPathComponent("ld.lld").path
+        let script = home.root.appendingPathComponent("Sources/Platforms/Solo5/SPT/spt.ld")
+        guard let gcc = gccLibraryDirectory() else {
+            throw ToolError("cannot find gcc's libstdc++.a", hint: "install g++ (apt-get install g++)")
+        }
+        try Shell.compile(lld, ["-nostdlib", "-static", "--no-pie", "-z", "noexecstack", "-z", "max-page-size=4096",
+                                "--gc-sections", "-T", script.path, "-o", image.path]
+                            + objects.map(\.path)
+                            + ["--start-group",
+                               embedded.appendingPathComponent("libswift_Concurrency.a").path,
+                               embedded.appendingPathComponent("libswiftUnicodeDataTables.a").path,
+                               gcc.appendingPathComponent("libstdc++.a").path,
+                               "--end-group"],
+                          what: what + " (link)")
+    }
+
+    private func gccLibraryDirectory() -> URL? {
+        let base = URL(fileURLWithPath: "/usr/lib/gcc/x86_64-linux-gnu")
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
+        return versions.sorted { $0.compare($1, options: .numeric) == .orderedDescending }
+            .map { base.appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("libstdc++.a").path) }
     }
 }

@@ -17,6 +17,13 @@ struct BuildProfile: Equatable {
         name: "embedded",
         swiftFlags: ["-target", "x86_64-unknown-linux-gnu", "-enable-experimental-feature", "Embedded", "-Osize"],
         cFlags: ["-Os", "-ffreestanding"], linkFlags: [])
+    /// spt: Embedded Swift and freestanding C in a static image, in sections the linker can drop.
+    static let spt = BuildProfile(
+        name: "spt",
+        swiftFlags: embedded.swiftFlags + ["-Xfrontend", "-function-sections", "-Xcc", "-fno-pic"],
+        cFlags: ["--target=x86_64-unknown-linux-gnu", "-O2", "-ffreestanding", "-fno-builtin", "-fno-pic",
+                 "-fstack-protector-strong", "-ffunction-sections", "-fdata-sections", "-Wall"],
+        linkFlags: [])
 }
 
 /// Compiles Swiftlet's library modules into a cache, once per profile and source change.
@@ -53,27 +60,31 @@ struct ModuleBuilder {
                     fingerprint.add((try? Data(contentsOf: source)) ?? Data())
                 }
                 fingerprints[module.name] = fingerprint.hex
-                let object = cache.appendingPathComponent("\(module.name).o")
-                let stamp = cache.appendingPathComponent("\(module.name).fingerprint")
-                let upToDate = (try? String(contentsOf: stamp, encoding: .utf8)) == fingerprint.hex
-                    && FileManager.default.fileExists(atPath: object.path)
-                if !upToDate {
-                    try compile(module, sources: sources, into: object, includePaths: products.includePaths)
-                    try? fingerprint.hex.write(to: stamp, atomically: true, encoding: .utf8)
-                }
-                products.objects.append(object)
                 if module.language == .c {
                     products.includePaths.append(home.root.appendingPathComponent(module.includePath))
                 }
+                // Swift modules compile whole-module into one object; C files one object each.
+                let objects = module.language == .swift
+                    ? [cache.appendingPathComponent("\(module.name).o")]
+                    : sources.map { cache.appendingPathComponent("\(module.name)-\($0.deletingPathExtension().lastPathComponent).o") }
+                let stamp = cache.appendingPathComponent("\(module.name).fingerprint")
+                let upToDate = (try? String(contentsOf: stamp, encoding: .utf8)) == fingerprint.hex
+                    && objects.allSatisfy { FileManager.default.fileExists(atPath: $0.path) }
+                if !upToDate {
+                    try compile(module, sources: sources, into: objects, includePaths: products.includePaths)
+                    try? fingerprint.hex.write(to: stamp, atomically: true, encoding: .utf8)
+                }
+                products.objects += objects
             }
             return products
         }
     }
 
-    private func compile(_ module: LibraryModule, sources: [URL], into object: URL, includePaths: [URL]) throws(ToolError) {
+    private func compile(_ module: LibraryModule, sources: [URL], into objects: [URL], includePaths: [URL]) throws(ToolError) {
         let includes = includePaths.flatMap { ["-I", $0.path] }
         switch module.language {
         case .swift:
+            let object = objects[0]
             let moduleFile = object.deletingPathExtension().appendingPathExtension("swiftmodule")
             try Shell.compile(try Shell.swiftc(),
                               ["-module-name", module.name, "-parse-as-library", "-wmo", "-swift-version", "5"]
@@ -82,11 +93,10 @@ struct ModuleBuilder {
                                 + sources.map(\.path) + ["-o", object.path],
                               what: "compiling \(module.name) (\(profile.name))")
         case .c:
-            // Each C shim is a single file, so one object per module.
-            try Shell.compile(try Shell.cc(),
-                              profile.cFlags + ["-I", home.root.appendingPathComponent(module.includePath).path, "-c"]
-                                + sources.map(\.path) + ["-o", object.path],
-                              what: "compiling \(module.name) (\(profile.name))")
+            for (source, object) in zip(sources, objects) {
+                try Shell.compile(try Shell.cc(), profile.cFlags + includes + ["-c", source.path, "-o", object.path],
+                                  what: "compiling \(source.lastPathComponent) of \(module.name) (\(profile.name))")
+            }
         }
     }
 

@@ -16,6 +16,9 @@ struct LibraryModule: Equatable {
     let dependencies: [String]
     /// Whether the module is above the platform layer, and so must compile as Embedded Swift.
     let isTargetIndependent: Bool
+    /// Whether SwiftPM builds it too (for `swift test`). The unikernel bindings are freestanding
+    /// code (their own `malloc`, `_start`) that only the tool builds, for their target.
+    var isInPackage = true
 
     var includePath: String { path + "/include" }
 }
@@ -32,6 +35,15 @@ enum ModuleCatalog {
                       dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"], isTargetIndependent: false),
         LibraryModule(name: "SwiftletConfig", path: "Sources/Configuration", language: .swift,
                       dependencies: [], isTargetIndependent: false),
+        // Solo5 targets: the common freestanding runtime and Swift platform, then one C
+        // binding per target.
+        LibraryModule(name: "CSwiftletSolo5", path: "Sources/Platforms/Solo5/CShim", language: .c,
+                      dependencies: [], isTargetIndependent: false, isInPackage: false),
+        LibraryModule(name: "SwiftletSolo5", path: "Sources/Platforms/Solo5/Binding", language: .swift,
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletSolo5"],
+                      isTargetIndependent: false, isInPackage: false),
+        LibraryModule(name: "CSwiftletSPT", path: "Sources/Platforms/Solo5/SPT", language: .c,
+                      dependencies: ["CSwiftletSolo5"], isTargetIndependent: false, isInPackage: false),
     ]
 
     static func module(named name: String) -> LibraryModule? { all.first { $0.name == name } }

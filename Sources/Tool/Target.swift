@@ -12,7 +12,7 @@ enum Target: String, CaseIterable, Codable {
     }
 
     /// Whether this version of Swiftlet can build for the target.
-    var isAvailable: Bool { self == .unix }
+    var isAvailable: Bool { self == .unix || self == .spt }
 
     /// The file name of the built image.
     func imageName(for unikernel: String) -> String {
@@ -23,7 +23,8 @@ enum Target: String, CaseIterable, Codable {
     var platformModules: [String] {
         switch self {
         case .unix: ["SwiftletDevices", "SwiftletRuntime", "SwiftletUnix"]
-        case .spt, .hvt, .virtio: []
+        case .spt: ["SwiftletDevices", "SwiftletRuntime", "SwiftletSolo5", "CSwiftletSPT"]
+        case .hvt, .virtio: []
         }
     }
 
@@ -31,6 +32,14 @@ enum Target: String, CaseIterable, Codable {
         switch self {
         case .unix: "UnixPlatform"
         case .spt, .hvt, .virtio: "Solo5Platform"
+        }
+    }
+
+    /// How its code is compiled.
+    var profile: BuildProfile {
+        switch self {
+        case .unix: .unix
+        case .spt, .hvt, .virtio: .spt
         }
     }
 

@@ -1,8 +1,5 @@
 extension DeviceKind {
     static let console = DeviceKind(
         kind: "console", protocolName: "ConsoleDevice", doc: "the console (standard output on unix)",
-        implementations: [
-            .unix: DeviceImplementation(typeName: "PlatformConsole<UnixPlatform>",
-                                        expression: "PlatformConsole(platform: platform)", modules: []),
-        ])
+        implementations: DeviceImplementation.generic("PlatformConsole", "PlatformConsole(platform: platform)"))
 }

@@ -24,3 +24,14 @@ struct DeviceImplementation {
     /// Swiftlet modules the expression needs.
     let modules: [String]
 }
+
+extension DeviceImplementation {
+    /// The runtime's generic implementation over the platform interface, on every target that
+    /// has a platform: `PlatformTime<UnixPlatform>` on unix, `PlatformTime<Solo5Platform>` on spt.
+    static func generic(_ type: String, _ expression: String) -> [Target: DeviceImplementation] {
+        let targets: [Target] = [.unix, .spt]
+        return Dictionary(uniqueKeysWithValues: targets.map { target in
+            (target, DeviceImplementation(typeName: "\(type)<\(target.platformType)>", expression: expression, modules: []))
+        })
+    }
+}

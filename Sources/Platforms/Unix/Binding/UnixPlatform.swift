@@ -91,6 +91,8 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
         if routesGlobalQueues { ConcurrencyHooks.install(loop) }
     }
 
+    public var ownsGlobalQueue: Bool { routesGlobalQueues }
+
     public func isOnLoopThread() -> Bool {
         guard let loopThread else { return true }
         return pthread_equal(loopThread, pthread_self()) != 0
