@@ -7,6 +7,8 @@
 //   Runtime/            executor, logging, runtime keys, the platform interface
 //   Platforms/<target>/ one binding of the platform interface per target
 //   Configuration/      the vocabulary of a unikernel's config.swift
+//   Platforms/Solo5/    the spt/hvt bindings (built by the tool only) and the Solo5 ABI
+//   Tenders/            swiftlet-spt (and swiftlet-hvt): run Solo5 unikernels
 //   Tool/, swiftlet/    the `swiftlet` command
 // Everything in Devices/ and Runtime/ must also compile as Embedded Swift;
 // `swift test` checks that (Tests/ToolTests/EmbeddedBuildTests.swift).
@@ -20,6 +22,7 @@ let package = Package(
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
+        .executable(name: "swiftlet-spt", targets: ["swiftlet-spt"]),
     ],
     targets: [
         .target(name: "SwiftletDevices", path: "Sources/Devices"),
@@ -32,6 +35,19 @@ let package = Package(
         .target(name: "SwiftletConfig", path: "Sources/Configuration"),
         .target(name: "SwiftletTool", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Tool"),
         .executableTarget(name: "swiftlet", dependencies: ["SwiftletTool"], path: "Sources/swiftlet"),
+
+        // Tenders: run Solo5 unikernels (ours and anyone's). The ABI header is shared with the
+        // guest bindings in Sources/Platforms/Solo5.
+        .target(name: "CSolo5ABI", path: "Sources/Platforms/Solo5/ABI"),
+        .target(name: "CSwiftletTender", path: "Sources/Tenders/CShim"),
+        .target(
+            name: "SwiftletTender",
+            dependencies: ["CSolo5ABI", "CSwiftletTender", "SwiftletRuntime"],
+            path: "Sources/Tenders/Common"),
+        .executableTarget(
+            name: "swiftlet-spt",
+            dependencies: ["SwiftletTender", "CSolo5ABI", "CSwiftletTender"],
+            path: "Sources/Tenders/SPT"),
 
         .testTarget(
             name: "RuntimeTests",

@@ -37,13 +37,15 @@ enum ModuleCatalog {
                       dependencies: [], isTargetIndependent: false),
         // Solo5 targets: the common freestanding runtime and Swift platform, then one C
         // binding per target.
+        LibraryModule(name: "CSolo5ABI", path: "Sources/Platforms/Solo5/ABI", language: .c,
+                      dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "CSwiftletSolo5", path: "Sources/Platforms/Solo5/CShim", language: .c,
-                      dependencies: [], isTargetIndependent: false, isInPackage: false),
+                      dependencies: ["CSolo5ABI"], isTargetIndependent: false, isInPackage: false),
         LibraryModule(name: "SwiftletSolo5", path: "Sources/Platforms/Solo5/Binding", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletSolo5"],
                       isTargetIndependent: false, isInPackage: false),
         LibraryModule(name: "CSwiftletSPT", path: "Sources/Platforms/Solo5/SPT", language: .c,
-                      dependencies: ["CSwiftletSolo5"], isTargetIndependent: false, isInPackage: false),
+                      dependencies: ["CSolo5ABI", "CSwiftletSolo5"], isTargetIndependent: false, isInPackage: false),
     ]
 
     static func module(named name: String) -> LibraryModule? { all.first { $0.name == name } }

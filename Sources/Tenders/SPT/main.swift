@@ -1,0 +1,130 @@
+// swiftlet-spt: runs a Solo5 spt unikernel in this process, behind a seccomp filter that lets
+// it make only the dozen system calls its devices need (docs/solo5-abi.md).
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSolo5ABI
+import CSwiftletTender
+import SwiftletTender
+
+func run(_ arguments: [String]) throws(TenderError) -> Never {
+    let options = try TenderOptions.parse(arguments)
+    if options.helpRequested {
+        fputs(TenderOptions.usage("swiftlet-spt"), stdout)
+        exit(0)
+    }
+    let image = try ELFImage(path: options.image)
+    let abi = try image.abi()
+    guard abi.target == UInt32(SOLO5_ABI_SPT.rawValue) else {
+        throw TenderError("\(options.image) is built for another Solo5 target (\(abi.target == 1 ? "hvt" : "ABI target \(abi.target)")), not spt")
+    }
+    guard abi.version == UInt32(SOLO5_SPT_ABI_VERSION) else {
+        throw TenderError("\(options.image) uses spt ABI version \(abi.version); this tender speaks version \(SOLO5_SPT_ABI_VERSION)")
+    }
+    var manifest = try Manifest(image: image)
+    let memory = try GuestMemory(megabytes: options.memoryMegabytes)
+    let kernelEnd = try memory.load(image)
+
+    var epoll: Int32 = -1, timer: Int32 = -1
+    guard swiftlet_spt_events(&epoll, &timer) == 0 else { throw TenderError("cannot create the epoll set or timer (\(String(cString: strerror(errno))))") }
+    try watch(timer, tag: UInt64(SPT_INTERNAL_TIMER_DATA), epoll: epoll)
+
+    var rules: [SeccompFilter.Rule] = [
+        .init(SystemCall.write, firstArgument: 1),
+        .init(SystemCall.exitGroup),
+        .init(SystemCall.epollPwait, firstArgument: UInt64(epoll)),
+        .init(SystemCall.timerfdSettime, firstArgument: UInt64(timer)),
+        .init(SystemCall.clockGettime, firstArgument: UInt64(CLOCK_MONOTONIC)),
+        .init(SystemCall.clockGettime, firstArgument: UInt64(CLOCK_REALTIME)),
+        .init(SystemCall.archPrctl, firstArgument: 0x1002),  // ARCH_SET_FS
+    ]
+    let declared = manifest.devices.map { "\($0.name) (\($0.kind == .block ? "block" : "net"))" }.joined(separator: ", ")
+    for (name, tap) in options.networks.sorted(by: { $0.key < $1.key }) {
+        guard let handle = manifest.handle(of: name, kind: .network) else {
+            throw TenderError("--net:\(name): the unikernel declares no network device '\(name)' (it declares: \(declared.isEmpty ? "none" : declared))")
+        }
+        var mtu: Int32 = 0
+        let descriptor = swiftlet_tap_attach(tap, &mtu)
+        guard descriptor >= 0 else { throw TenderError("--net:\(name)=\(tap): cannot attach tap interface '\(tap)' (does it exist? are you root?)") }
+        let mac = options.macAddresses[name] ?? randomLocalMAC()
+        manifest.attachNetwork(handle: handle, descriptor: descriptor, mac: mac, mtu: UInt16(clamping: mtu))
+        try watch(descriptor, tag: UInt64(handle), epoll: epoll)
+        rules += [.init(SystemCall.read, firstArgument: UInt64(descriptor)), .init(SystemCall.write, firstArgument: UInt64(descriptor))]
+    }
+    for (name, path) in options.blocks.sorted(by: { $0.key < $1.key }) {
+        guard let handle = manifest.handle(of: name, kind: .block) else {
+            throw TenderError("--block:\(name): the unikernel declares no block device '\(name)' (it declares: \(declared.isEmpty ? "none" : declared))")
+        }
+        let descriptor = open(path, O_RDWR | O_CLOEXEC)
+        var status = stat()
+        guard descriptor >= 0, fstat(descriptor, &status) == 0 else {
+            throw TenderError("--block:\(name)=\(path): cannot open it read-write (\(String(cString: strerror(errno))))")
+        }
+        let blockSize = options.blockSizes[name] ?? 512
+        let capacity = UInt64(status.st_size)
+        guard capacity > 0, capacity % UInt64(blockSize) == 0 else {
+            throw TenderError("--block:\(name)=\(path): its size (\(capacity) bytes) is not a non-zero multiple of the sector size \(blockSize)")
+        }
+        manifest.attachBlock(handle: handle, descriptor: descriptor, capacity: capacity, blockSize: blockSize)
+        rules += [.init(SystemCall.pread64, firstArgument: UInt64(descriptor)), .init(SystemCall.pwrite64, firstArgument: UInt64(descriptor))]
+    }
+    for name in options.macAddresses.keys where options.networks[name] == nil {
+        throw TenderError("--net-mac:\(name) names no attached network device")
+    }
+    for name in options.blockSizes.keys where options.blocks[name] == nil {
+        throw TenderError("--block-sector-size:\(name) names no attached block device")
+    }
+    if let missing = manifest.unattached.first {
+        let flag = missing.kind == .network ? "--net:\(missing.name)=TAP" : "--block:\(missing.name)=FILE"
+        throw TenderError("the unikernel declares \(missing.kind == .network ? "network" : "block") device '\(missing.name)' but it is not attached: add \(flag)")
+    }
+
+    // Boot information, then the manifest, then the command line, all below the image.
+    let bootInfoAddress = UInt64(SPT_BOOT_INFO_BASE)
+    let manifestAddress = bootInfoAddress + UInt64(MemoryLayout<spt_boot_info>.size)
+    let manifestBytes = manifest.bytes
+    let commandLineAddress = manifestAddress + UInt64(manifestBytes.count)
+    var commandLine = Array(options.commandLine.utf8)
+    guard commandLine.count < Int(SPT_CMDLINE_SIZE) else {
+        throw TenderError("the unikernel's arguments are longer than \(SPT_CMDLINE_SIZE - 1) bytes")
+    }
+    commandLine.append(0)
+    var bootInfo = spt_boot_info()
+    bootInfo.memory_size = memory.size
+    bootInfo.kernel_end = kernelEnd
+    bootInfo.cmdline = UnsafePointer(bitPattern: UInt(commandLineAddress))
+    bootInfo.manifest = UnsafePointer(bitPattern: UInt(manifestAddress))
+    bootInfo.epoll_descriptor = epoll
+    bootInfo.timer_descriptor = timer
+    memory.write(value: bootInfo, at: bootInfoAddress)
+    memory.write(manifestBytes, at: manifestAddress)
+    memory.write(commandLine, at: commandLineAddress)
+
+    fflush(stdout)
+    let program = SeccompFilter(rules: rules).program
+    _ = program.withUnsafeBufferPointer { filter in
+        swiftlet_spt_enter(filter.baseAddress, UInt16(filter.count), memory.size - 8, image.entry, bootInfoAddress)
+    }
+    throw TenderError("cannot install the seccomp filter (\(String(cString: strerror(errno))))")
+}
+
+func watch(_ descriptor: Int32, tag: UInt64, epoll: Int32) throws(TenderError) {
+    guard swiftlet_epoll_watch(epoll, descriptor, tag) == 0 else {
+        throw TenderError("epoll_ctl failed (\(String(cString: strerror(errno))))")
+    }
+}
+
+/// A random, locally administered, unicast MAC address.
+func randomLocalMAC() -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: 6)
+    _ = bytes.withUnsafeMutableBytes { swiftlet_random($0.baseAddress, 6) }
+    bytes[0] = (bytes[0] & 0xfe) | 0x02
+    return bytes
+}
+
+do {
+    try run(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    fputs("swiftlet-spt: \(error.message)\n", stderr)
+    exit(1)
+}
