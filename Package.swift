@@ -59,7 +59,7 @@ let package = Package(
             path: "Tests/UnixPlatformTests"),
         .testTarget(
             name: "ToolTests",
-            dependencies: ["SwiftletTool", "SwiftletConfig", "swiftlet"],
+            dependencies: ["SwiftletTool", "SwiftletConfig", "swiftlet", "swiftlet-spt"],
             path: "Tests/ToolTests"),
     ],
     swiftLanguageModes: [.v5]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes the glue `main.swift` that instantiates the generic application with the target's
 /// devices. Wrong wiring (a device that does not satisfy the application's constraints, a
 /// missing or extra initializer argument) is a compile error in this file.
@@ -33,7 +35,9 @@ struct CodeGenerator {
             out += "    let platform = loop.platform\n"
         }
         for device in devices {
-            out += "    let \(device.use.label) = \(device.implementation.expression)\n"
+            let expression = device.implementation.expression
+                .replacingOccurrences(of: "NAME", with: swiftStringLiteral(device.use.name ?? device.use.label))
+            out += "    let \(device.use.label) = \(expression)\n"
         }
         let arguments = devices.map { "\($0.use.label): \($0.use.label)" }.joined(separator: ", ")
         out += "    return await startApplication(\(unikernel.main)(\(arguments)).start)\n"

@@ -72,6 +72,19 @@ struct UnikernelFolder {
 
     /// The application's own Swift sources: every `.swift` file but `config.swift` and generated ones.
     func applicationSources() throws(ToolError) -> [URL] {
+        let sources = try files(withExtension: "swift")
+        guard !sources.isEmpty else {
+            throw ToolError("no application sources in \(directory.path)", hint: "put the type named in register(main:) in unikernel.swift")
+        }
+        return sources
+    }
+
+    /// C files of the application (small stubs, as MirageOS allows), compiled for the target.
+    func cSources() throws(ToolError) -> [URL] {
+        try files(withExtension: "c")
+    }
+
+    private func files(withExtension wanted: String) throws(ToolError) -> [URL] {
         guard let enumerator = FileManager.default.enumerator(
             at: directory, includingPropertiesForKeys: [.isDirectoryKey], options: [.skipsHiddenFiles]) else {
             throw ToolError("cannot list \(directory.path)")
@@ -83,12 +96,9 @@ struct UnikernelFolder {
                 enumerator.skipDescendants()
                 continue
             }
-            if url.pathExtension == "swift", url.standardizedFileURL != configFile.standardizedFileURL {
+            if url.pathExtension == wanted, url.standardizedFileURL != configFile.standardizedFileURL {
                 sources.append(url)
             }
-        }
-        guard !sources.isEmpty else {
-            throw ToolError("no application sources in \(directory.path)", hint: "put the type named in register(main:) in unikernel.swift")
         }
         return sources.sorted { $0.path < $1.path }
     }

@@ -18,18 +18,19 @@ struct ImageBuilder {
         }
         let temporary = image.appendingPathExtension("partial")
         let what = "building \(plan.unikernel.name) for \(plan.target.rawValue)"
+        let cObjects = try compileC(try folder.cSources(), in: folder, profile: profile, includePaths: products.includePaths)
         let swiftArguments = ["-module-name", "Unikernel", "-swift-version", "5", "-wmo"] + profile.swiftFlags
             + products.includePaths.flatMap { ["-I", $0.path] } + sources.map(\.path)
         switch plan.target {
         case .unix:
-            try Shell.compile(try Shell.swiftc(), swiftArguments + profile.linkFlags + products.objects.map(\.path)
+            try Shell.compile(try Shell.swiftc(), swiftArguments + profile.linkFlags + (cObjects + products.objects).map(\.path)
                                 + ["-o", temporary.path], what: what)
         case .spt, .hvt, .virtio:
             // Compile the application, then link everything freestanding with the target's script.
             let object = folder.buildDirectory.appendingPathComponent("unikernel.o")
             try Shell.compile(try Shell.swiftc(), swiftArguments + ["-c", "-o", object.path], what: what)
             let manifest = try compileManifest(plan, in: folder, profile: profile, includePaths: products.includePaths)
-            try link(plan.target, objects: [object, manifest] + products.objects, into: temporary, what: what)
+            try link(plan.target, objects: [object, manifest] + cObjects + products.objects, into: temporary, what: what)
         }
         // Replace the image only once it is complete, so a failed build leaves the old one.
         _ = try? FileManager.default.removeItem(at: image)
@@ -39,6 +40,19 @@ struct ImageBuilder {
             throw ToolError("cannot write \(image.path): \(error.localizedDescription)")
         }
         return image
+    }
+
+    /// Compiles the application's C files with the target's flags.
+    private func compileC(_ sources: [URL], in folder: UnikernelFolder, profile: BuildProfile,
+                          includePaths: [URL]) throws(ToolError) -> [URL] {
+        var objects: [URL] = []
+        for source in sources {
+            let object = folder.buildDirectory.appendingPathComponent("c-\(source.deletingPathExtension().lastPathComponent).o")
+            try Shell.compile(try Shell.cc(), profile.cFlags + includePaths.flatMap { ["-I", $0.path] }
+                                + ["-c", source.path, "-o", object.path], what: "compiling \(source.lastPathComponent)")
+            objects.append(object)
+        }
+        return objects
     }
 
     /// The Solo5 device manifest (an ELF note) of the unikernel's block and network devices.

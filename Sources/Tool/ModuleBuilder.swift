@@ -9,7 +9,8 @@ struct BuildProfile: Equatable {
     let linkFlags: [String]
 
     /// Ordinary Swift for a Linux process (the unix target).
-    static let unix = BuildProfile(name: "unix", swiftFlags: ["-O"], cFlags: ["-O2"], linkFlags: ["-static-stdlib"])
+    static let unix = BuildProfile(name: "unix", swiftFlags: ["-O"], cFlags: ["-O2", "-fstack-protector-strong"],
+                                   linkFlags: ["-static-stdlib"])
     /// Quick host builds: evaluating `config.swift`.
     static let host = BuildProfile(name: "host", swiftFlags: ["-Onone"], cFlags: [], linkFlags: [])
     /// Embedded Swift, as the unikernel targets compile it.

@@ -33,8 +33,9 @@ public struct Tool {
             let image = try build(invocation)
             output("Built \(relativePath(image))\n")
         case .run:
-            let image = try build(invocation)
-            try execute(image: image, arguments: invocation.runtimeArguments)
+            let plan = try plan(for: invocation)
+            let image = try ImageBuilder(home: try SwiftletHome.locate()).build(plan, in: invocation.folder)
+            try run(image, on: plan.target, arguments: invocation.runtimeArguments)
         case .describe:
             output(try plan(for: invocation).describe())
         case .clean:
@@ -99,12 +100,27 @@ public struct Tool {
         return try ImageBuilder(home: try SwiftletHome.locate()).build(plan, in: invocation.folder)
     }
 
-    /// Replaces this process with the unikernel, so its output, signals and exit status are the user's.
-    func execute(image: URL, arguments: [String]) throws(ToolError) -> Never {
+    /// Replaces this process with the unikernel (through its tender on spt), so its output,
+    /// signals and exit status are the user's.
+    func run(_ image: URL, on target: Target, arguments: [String]) throws(ToolError) -> Never {
+        let command: [String]
+        switch target {
+        case .unix:
+            command = [image.path] + arguments
+        case .spt:
+            let tender = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+                .deletingLastPathComponent().appendingPathComponent("swiftlet-spt").path
+            guard FileManager.default.isExecutableFile(atPath: tender) else {
+                throw ToolError("swiftlet-spt is not built next to swiftlet", hint: "run swift build in the Swiftlet checkout")
+            }
+            command = [tender, image.path, "--"] + arguments
+        case .hvt, .virtio:
+            throw ToolError("running \(target.rawValue) images is not available yet")
+        }
         fflush(stdout)
-        let argv = ([image.path] + arguments).map { strdup($0) } + [nil]
-        execv(image.path, argv)
-        throw ToolError("cannot run \(image.path): \(String(cString: strerror(errno)))")
+        let argv = command.map { strdup($0) } + [nil]
+        execv(command[0], argv)
+        throw ToolError("cannot run \(command[0]): \(String(cString: strerror(errno)))")
     }
 
     private func relativePath(_ url: URL) -> String {

@@ -8,13 +8,20 @@ enum Support {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The `swiftlet` built beside this test binary.
-    static var swiftlet: String {
+    static var swiftlet: String { builtCommand("swiftlet") }
+
+    /// The `swiftlet-spt` tender built beside this test binary.
+    static var swiftletSPT: String { builtCommand("swiftlet-spt") }
+
+    static func builtCommand(_ name: String) -> String {
         let testBinary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: testBinary).deletingLastPathComponent().appendingPathComponent("swiftlet").path
+        return URL(fileURLWithPath: testBinary).deletingLastPathComponent().appendingPathComponent(name).path
     }
 
     struct Result {
+        /// The exit status, or the signal number when `signal` is true.
         var status: Int32
+        var killedBySignal = false
         var stdout: String
         var stderr: String
         var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty } }
@@ -43,7 +50,7 @@ enum Support {
             Issue.record("\(executable) \(arguments) did not finish within \(timeout) s")
         }
         process.waitUntilExit()
-        return Result(status: process.terminationStatus,
+        return Result(status: process.terminationStatus, killedBySignal: process.terminationReason == .uncaughtSignal,
                       stdout: try String(contentsOf: out, encoding: .utf8),
                       stderr: try String(contentsOf: err, encoding: .utf8))
     }

@@ -19,7 +19,8 @@ struct DeviceImplementation {
     /// The concrete type, as `swiftlet describe` shows it.
     let typeName: String
     /// A Swift expression that creates the device in the generated `main.swift`, where
-    /// `platform` is the target's platform and `loop` its run loop.
+    /// `platform` is the target's platform, `loop` its run loop, and `NAME` stands for the
+    /// device's name as a string literal.
     let expression: String
     /// Swiftlet modules the expression needs.
     let modules: [String]

@@ -28,6 +28,8 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
         self.arguments = arguments
         self.routesGlobalQueues = routesGlobalQueues
         wakeDescriptor = swiftlet_eventfd()
+        // Line-buffered, so `print` output is not lost when the program dies, even into a pipe.
+        setvbuf(stdout, nil, _IOLBF, 0)
         precondition(wakeDescriptor >= 0, "eventfd failed: errno \(errno)")
     }
 

@@ -1,0 +1,3 @@
+import SwiftletConfig
+
+register("block", main: "BlockTest", devices: [.block("storage")])

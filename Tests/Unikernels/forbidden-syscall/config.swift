@@ -1,0 +1,3 @@
+import SwiftletConfig
+
+register("forbidden-syscall", main: "ForbiddenSyscallTest")

@@ -1,0 +1,3 @@
+import SwiftletConfig
+
+register("stack-protector", main: "StackProtectorTest")

@@ -1,0 +1,3 @@
+import SwiftletConfig
+
+register("time", main: "TimeTest", devices: [.time, .monotonicClock, .wallClock])

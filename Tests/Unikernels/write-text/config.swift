@@ -1,0 +1,3 @@
+import SwiftletConfig
+
+register("write-text", main: "WriteTextTest")
