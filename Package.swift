@@ -8,7 +8,7 @@
 //   Platforms/<target>/ one binding of the platform interface per target
 //   Configuration/      the vocabulary of a unikernel's config.swift
 //   Platforms/Solo5/    the spt/hvt bindings (built by the tool only) and the Solo5 ABI
-//   Tenders/            swiftlet-spt (and swiftlet-hvt): run Solo5 unikernels
+//   Tenders/            swiftlet-spt (and swiftlet-hvt): run Solo5 unikernels (built by the tool)
 //   Tool/, swiftlet/    the `swiftlet` command
 // Everything in Devices/ and Runtime/ must also compile as Embedded Swift;
 // `swift test` checks that (Tests/ToolTests/EmbeddedBuildTests.swift).
@@ -22,7 +22,6 @@ let package = Package(
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
-        .executable(name: "swiftlet-spt", targets: ["swiftlet-spt"]),
     ],
     targets: [
         .target(name: "SwiftletDevices", path: "Sources/Devices"),
@@ -36,18 +35,9 @@ let package = Package(
         .target(name: "SwiftletTool", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Tool"),
         .executableTarget(name: "swiftlet", dependencies: ["SwiftletTool"], path: "Sources/swiftlet"),
 
-        // Tenders: run Solo5 unikernels (ours and anyone's). The ABI header is shared with the
-        // guest bindings in Sources/Platforms/Solo5.
+        // The Solo5 ABI header, shared by the guest bindings and the tenders (Sources/Tenders),
+        // which the swiftlet tool builds as Embedded Swift; compiled here for its layout checks.
         .target(name: "CSolo5ABI", path: "Sources/Platforms/Solo5/ABI"),
-        .target(name: "CSwiftletTender", path: "Sources/Tenders/CShim"),
-        .target(
-            name: "SwiftletTender",
-            dependencies: ["CSolo5ABI", "CSwiftletTender", "SwiftletRuntime"],
-            path: "Sources/Tenders/Common"),
-        .executableTarget(
-            name: "swiftlet-spt",
-            dependencies: ["SwiftletTender", "CSolo5ABI", "CSwiftletTender"],
-            path: "Sources/Tenders/SPT"),
 
         .testTarget(
             name: "RuntimeTests",
@@ -59,7 +49,7 @@ let package = Package(
             path: "Tests/UnixPlatformTests"),
         .testTarget(
             name: "ToolTests",
-            dependencies: ["SwiftletTool", "SwiftletConfig", "swiftlet", "swiftlet-spt"],
+            dependencies: ["SwiftletTool", "SwiftletConfig", "swiftlet"],
             path: "Tests/ToolTests"),
     ],
     swiftLanguageModes: [.v5]

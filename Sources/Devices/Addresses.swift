@@ -79,12 +79,14 @@ public struct IPv4Prefix: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `a.b.c.d/n`.
     public init?(_ text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        // Read as UTF-8 bytes: everything valid is ASCII, so no Character machinery is needed.
+        let bytes = Array(text.utf8)
+        guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")) else { return nil }
         // The length is one or two plain decimal digits, no sign or leading zero ("/08").
-        let digits = Array(parts.count == 2 ? parts[1].utf8 : Substring().utf8)
-        guard parts.count == 2, let address = IPv4Address(String(parts[0])),
+        let digits = bytes[(slash + 1)...]
+        guard let address = IPv4Address(String(decoding: bytes[..<slash], as: UTF8.self)),
               (1...2).contains(digits.count), digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              !(digits.count == 2 && digits[0] == UInt8(ascii: "0")) else { return nil }
+              !(digits.count == 2 && digits.first == UInt8(ascii: "0")) else { return nil }
         let length = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
         self.init(address: address, length: length)
     }
@@ -138,10 +140,14 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     public var bytes: [UInt8] { [octets.0, octets.1, octets.2, octets.3, octets.4, octets.5] }
 
     public var description: String {
-        bytes.map { byte in
-            let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
-        }.joined(separator: ":")
+        let digits: StaticString = "0123456789abcdef"
+        var text: [UInt8] = []
+        for byte in bytes {
+            if !text.isEmpty { text.append(UInt8(ascii: ":")) }
+            text.append(digits.utf8Start[Int(byte >> 4)])
+            text.append(digits.utf8Start[Int(byte & 0xf)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.bytes == rhs.bytes }

@@ -11,23 +11,36 @@ public struct KVKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a slash-separated path. Leading, trailing and repeated slashes are ignored.
     public init(_ path: String) throws(KVError) {
+        // Split on the `/` byte: paths are read as UTF-8, without Character machinery.
+        let bytes = Array(path.utf8)
         var segments: [String] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            guard part != ".", part != "..", !part.utf8.contains(0) else {
+        var start = 0
+        for end in 0...bytes.count where end == bytes.count || bytes[end] == UInt8(ascii: "/") {
+            let part = bytes[start..<end]
+            start = end + 1
+            if part.isEmpty { continue }
+            guard !Self.isDotSegment(part), !part.contains(0) else {
                 throw .invalidKey(path)
             }
-            segments.append(String(part))
+            segments.append(String(decoding: part, as: UTF8.self))
         }
         self.segments = segments
     }
 
     /// The key made of `segments`, each of which must be a valid single segment.
     public init(segments: [String]) throws(KVError) {
-        for segment in segments where segment.isEmpty || segment == "." || segment == ".."
-            || segment.utf8.contains(UInt8(ascii: "/")) || segment.utf8.contains(0) {
-            throw .invalidKey(segment)
+        for segment in segments {
+            let bytes = Array(segment.utf8)
+            if bytes.isEmpty || Self.isDotSegment(bytes[...]) || bytes.contains(UInt8(ascii: "/")) || bytes.contains(0) {
+                throw .invalidKey(segment)
+            }
         }
         self.segments = segments
+    }
+
+    /// Whether `bytes` are `.` or `..`.
+    private static func isDotSegment(_ bytes: ArraySlice<UInt8>) -> Bool {
+        (1...2).contains(bytes.count) && bytes.allSatisfy { $0 == UInt8(ascii: ".") }
     }
 
     /// The root of the store.

@@ -28,13 +28,26 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
 
     /// Parses a level name as given to `-l`: `app`, `error`, `warning`, `info` or `debug`.
     public init?(name: String) {
-        switch name {
-        case "app": self = .app
-        case "error": self = .error
-        case "warning": self = .warning
-        case "info": self = .info
-        case "debug": self = .debug
-        default: return nil
+        self.init(name: ArraySlice(name.utf8))
+    }
+
+    /// Parses a level name given as UTF-8 bytes.
+    init?(name: ArraySlice<UInt8>) {
+        for level in LogLevel.allCases where name.matches(level.name) {
+            self = level
+            return
+        }
+        return nil
+    }
+
+    /// The name `-l` knows the level by.
+    var name: StaticString {
+        switch self {
+        case .app: "app"
+        case .error: "error"
+        case .warning: "warning"
+        case .info: "info"
+        case .debug: "debug"
         }
     }
 }
@@ -43,11 +56,30 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
 ///
 /// Written as on MirageOS's command line: `"*:info,net:debug"` shows `info` and more important
 /// messages from every source, and also `debug` messages from `net`. `quiet` hides everything.
+/// Source names are matched byte for byte.
 public struct LogFilter: Equatable, Sendable {
     /// The threshold for sources without an override; `nil` shows nothing.
     public var defaultThreshold: LogLevel?
     /// Thresholds for particular sources; a `nil` value silences that source.
-    public var thresholds: [String: LogLevel?]
+    public var thresholds: [String: LogLevel?] {
+        get {
+            var thresholds: [String: LogLevel?] = [:]
+            for (source, level) in overrides { thresholds[source] = .some(level) }
+            return thresholds
+        }
+        set {
+            overrides = newValue.map { ($0.key, $0.value) }
+        }
+    }
+    /// The thresholds, one per source, kept as a list: looking a source up compares bytes, where
+    /// a `String`-keyed dictionary would hash and compare Unicode-normalized text.
+    private var overrides: [(source: String, level: LogLevel?)] = []
+
+    /// Shows `info` and more important messages from every source: `LogFilter()` inside this
+    /// module, without building the empty dictionary the public initializer's default takes.
+    init() {
+        defaultThreshold = .info
+    }
 
     /// Shows `threshold` and more important messages from every source.
     public init(defaultThreshold: LogLevel? = .info, thresholds: [String: LogLevel?] = [:]) {
@@ -58,32 +90,59 @@ public struct LogFilter: Equatable, Sendable {
     /// Parses `"*:debug"`, `"*:info,net:debug"`, `"debug"` (same as `*:debug`) or `"net:quiet"`.
     public init(parsing text: String) throws(LogFilterError) {
         self.init()
-        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
-            let source: String, levelName: String
-            switch parts.count {
-            case 1: (source, levelName) = ("*", String(parts[0]))
-            case 2: (source, levelName) = (String(parts[0]), String(parts[1]))
-            default: throw LogFilterError(text: text, problem: "'\(item)' is not SOURCE:LEVEL")
+        let bytes = ArraySlice(text.utf8)
+        var start = bytes.startIndex
+        while true {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
+            try apply(bytes[start..<end], of: text)
+            guard end < bytes.endIndex else { return }
+            start = end + 1
+        }
+    }
+
+    /// Applies one `SOURCE:LEVEL` (or `LEVEL`) item of `text`.
+    private mutating func apply(_ item: ArraySlice<UInt8>, of text: String) throws(LogFilterError) {
+        let colon = item.firstIndex(of: UInt8(ascii: ":"))
+        let source = item[..<(colon ?? item.startIndex)]
+        let levelName = item[(colon.map { $0 + 1 } ?? item.startIndex)...]
+        if colon != nil {
+            guard !levelName.contains(UInt8(ascii: ":")) else {
+                throw LogFilterError(text: text, problem: "'", item, "' is not SOURCE:LEVEL")
             }
-            guard !source.isEmpty else { throw LogFilterError(text: text, problem: "'\(item)' has no source (use * for all)") }
-            let level: LogLevel?
-            if levelName == "quiet" {
-                level = nil
-            } else if let parsed = LogLevel(name: levelName) {
-                level = parsed
-            } else {
-                throw LogFilterError(text: text, problem: "unknown level '\(levelName)' (use quiet, app, error, warning, info or debug)")
+            guard !source.isEmpty else {
+                throw LogFilterError(text: text, problem: "'", item, "' has no source (use * for all)")
             }
-            if source == "*" { defaultThreshold = level } else { thresholds[source] = .some(level) }
+        }
+        let level: LogLevel?
+        if levelName.matches("quiet") {
+            level = nil
+        } else if let parsed = LogLevel(name: levelName) {
+            level = parsed
+        } else {
+            throw LogFilterError(text: text, problem: "unknown level '", levelName,
+                                 "' (use quiet, app, error, warning, info or debug)")
+        }
+        if colon == nil || source.matches("*") {
+            defaultThreshold = level
+        } else {
+            let name = String(utf8: source)
+            if let old = overrides.firstIndex(where: { sameUTF8($0.source, name) }) { overrides.remove(at: old) }
+            overrides.append((name, level))
         }
     }
 
     /// Whether a message of `level` from `source` is shown.
     public func shows(_ level: LogLevel, from source: String) -> Bool {
-        let threshold = thresholds[source] ?? defaultThreshold
+        var threshold = defaultThreshold
+        for override in overrides where sameUTF8(override.source, source) {
+            threshold = override.level
+        }
         guard let threshold else { return false }
         return level <= threshold
+    }
+
+    public static func == (lhs: LogFilter, rhs: LogFilter) -> Bool {
+        lhs.defaultThreshold == rhs.defaultThreshold && lhs.thresholds == rhs.thresholds
     }
 }
 
@@ -93,6 +152,14 @@ public struct LogFilterError: Error, Equatable, Sendable {
     public var text: String
     /// What is wrong with it.
     public var problem: String
+}
+
+extension LogFilterError {
+    /// The error for `text` whose problem is `prefix`, the text of `part`, then `suffix`.
+    @inline(never)
+    init(text: String, problem prefix: String, _ part: ArraySlice<UInt8>, _ suffix: String) {
+        self.init(text: text, problem: concatenated([prefix, String(utf8: part), suffix]))
+    }
 }
 
 /// Where log lines go and how they are stamped: set once at boot by the platform binding.
@@ -106,7 +173,7 @@ public enum Logging {
 
     /// Formats one line: `2026-11-21 10:54:44 +00:00: INF [application] hello`.
     public static func format(time: WallClockTime, level: LogLevel, source: String, message: String) -> String {
-        "\(CivilTime(time).description) +00:00: \(level.tag) [\(source)] \(message)\n"
+        concatenated([CivilTime(time).description, " +00:00: ", level.tag, " [", source, "] ", message, "\n"])
     }
 }
 
@@ -128,6 +195,7 @@ public struct Logger: Sendable {
     public func isEnabled(_ level: LogLevel) -> Bool { Logging.filter.shows(level, from: source) }
 
     /// Logs `message` at `level`; the message is only built when it will be shown.
+    @inline(never)  // one copy, not one per call site
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
         guard isEnabled(level) else { return }
         Logging.write(Logging.format(time: Logging.clock(), level: level, source: source, message: message()))
@@ -195,11 +263,38 @@ public struct CivilTime: Equatable, Sendable, CustomStringConvertible {
 
     /// `YYYY-MM-DD hh:mm:ss`.
     public var description: String {
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: Swift.max(0, width - digits.utf8.count)) + digits
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        if year < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            appendPadded(-year, width: 4, to: &bytes)
+        } else {
+            appendPadded(year, width: 4, to: &bytes)
         }
-        let yearText = year < 0 ? "-" + pad(Int(-year), 4) : pad(Int(year), 4)
-        return "\(yearText)-\(pad(month, 2))-\(pad(day, 2)) \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))"
+        for (separator, value) in [(UInt8(ascii: "-"), month), (UInt8(ascii: "-"), day), (UInt8(ascii: " "), hour),
+                                   (UInt8(ascii: ":"), minute), (UInt8(ascii: ":"), second)] {
+            bytes.append(separator)
+            appendPadded(Int64(value), width: 2, to: &bytes)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Appends `String(value)` to `bytes`, after as many zeros as it takes to make `width` bytes.
+private func appendPadded(_ value: Int64, width: Int, to bytes: inout [UInt8]) {
+    let magnitude = value.magnitude
+    var unit: UInt64 = 1
+    var length = value < 0 ? 2 : 1
+    while magnitude / unit >= 10 {
+        unit *= 10
+        length += 1
+    }
+    if length < width {
+        for _ in length..<width { bytes.append(UInt8(ascii: "0")) }
+    }
+    if value < 0 { bytes.append(UInt8(ascii: "-")) }
+    while unit > 0 {
+        bytes.append(UInt8(ascii: "0") + UInt8(magnitude / unit % 10))
+        unit /= 10
     }
 }

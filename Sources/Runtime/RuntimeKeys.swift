@@ -32,10 +32,13 @@ extension Int: KeyValue {
 extension Bool: KeyValue {
     public static var keyTypeName: String { "BOOL" }
     public init?(keyText: String) {
-        switch keyText {
-        case "true", "yes", "1", "on": self = true
-        case "false", "no", "0", "off": self = false
-        default: return nil
+        let bytes = ArraySlice(keyText.utf8)
+        if bytes.matches("true") || bytes.matches("yes") || bytes.matches("1") || bytes.matches("on") {
+            self = true
+        } else if bytes.matches("false") || bytes.matches("no") || bytes.matches("0") || bytes.matches("off") {
+            self = false
+        } else {
+            return nil
         }
     }
     public var keyText: String { self ? "true" : "false" }
@@ -111,95 +114,127 @@ public struct RuntimeArgumentParser {
     public init(keys: [RuntimeKey]) { self.keys = keys }
 
     /// Parses `arguments` (program name excluded), storing every key value given.
+    ///
+    /// Arguments are read as UTF-8 bytes: `=` and the dashes are found byte by byte, and key
+    /// names are compared byte for byte.
     public func parse(_ arguments: [String]) throws(ArgumentError) -> RuntimeOptions {
         var options = RuntimeOptions()
         var index = 0
-        func takeValue(for option: String) throws(ArgumentError) -> String {
-            index += 1
-            guard index < arguments.count else {
-                throw ArgumentError(message: "\(option) needs a value: \(option)=VALUE")
-            }
-            return arguments[index]
-        }
         while index < arguments.count {
             let argument = arguments[index]
-            if argument == "--help" || argument == "-h" {
+            let bytes = ArraySlice(argument.utf8)
+            if bytes.matches("--help") || bytes.matches("-h") {
                 options.helpRequested = true
-            } else if argument == "-l" || argument == "--logs" {
-                options.logFilter = try logFilter(try takeValue(for: argument))
-            } else if argument.hasPrefix("--logs=") {
-                options.logFilter = try logFilter(String(argument.dropFirst("--logs=".count)))
-            } else if argument.hasPrefix("-l"), !argument.hasPrefix("--") {
-                options.logFilter = try logFilter(String(argument.dropFirst(2)))
-            } else if argument.hasPrefix("--"), argument.count > 2 {
-                let body = argument.dropFirst(2)
-                let name = String(body.prefix { $0 != "=" })
-                guard let key = keys.first(where: { $0.name == name }) else {
-                    throw ArgumentError(message: "unknown key --\(name)\(suggestion(for: name)); --help lists the keys")
+            } else if bytes.starts(with: "-l") {
+                // `-l VALUE` or `-lVALUE`
+                let text = bytes.count > 2 ? String(utf8: bytes.dropFirst(2)) : try nextArgument(after: &index, in: arguments)
+                options.logFilter = try logFilter(text)
+            } else if bytes.starts(with: "--"), bytes.count > 2 {
+                // `--NAME=VALUE`, `--NAME VALUE` or `--FLAG`, where NAME is `logs` or a key
+                let body = bytes.dropFirst(2)
+                let equals = body.firstIndex(of: UInt8(ascii: "="))
+                let name = body[..<(equals ?? body.endIndex)]
+                let isLogs = name.matches("logs")
+                let keyIndex = isLogs ? nil : keys.firstIndex(where: { name.isUTF8(of: $0.name) })
+                if !isLogs && keyIndex == nil {
+                    let name = String(utf8: name)
+                    throw ArgumentError(message: concatenated(["unknown key --", name, suggestion(for: name), "; --help lists the keys"]))
                 }
                 let value: String
-                if body.contains("=") {
-                    value = String(body.drop { $0 != "=" }.dropFirst())
-                } else if key.isFlag {
+                if let equals {
+                    value = String(utf8: body[(equals + 1)...])
+                } else if let keyIndex, keys[keyIndex].isFlag {
                     value = "true"
                 } else {
-                    value = try takeValue(for: argument)
+                    value = try nextArgument(after: &index, in: arguments)
                 }
-                guard key.assign(value) else {
-                    throw ArgumentError(message: "--\(name) expects \(key.typeName), not '\(value)'")
+                if let keyIndex {
+                    guard keys[keyIndex].assign(value) else {
+                        let key = keys[keyIndex]
+                        throw ArgumentError(message: concatenated(["--", key.name, " expects ", key.typeName, ", not '", value, "'"]))
+                    }
+                } else {
+                    options.logFilter = try logFilter(value)
                 }
             } else {
-                throw ArgumentError(message: "unexpected argument '\(argument)': keys are given as --KEY=VALUE; --help lists them")
+                throw ArgumentError(message: concatenated(["unexpected argument '", argument, "': keys are given as --KEY=VALUE; --help lists them"]))
             }
             index += 1
         }
         return options
     }
 
+    /// The argument after the option at `index` (its value), whose index `index` becomes.
+    @inline(never)
+    private func nextArgument(after index: inout Int, in arguments: [String]) throws(ArgumentError) -> String {
+        let option = arguments[index]
+        index += 1
+        guard index < arguments.count else {
+            throw ArgumentError(message: concatenated([option, " needs a value: ", option, "=VALUE"]))
+        }
+        return arguments[index]
+    }
+
+    @inline(never)
     private func logFilter(_ text: String) throws(ArgumentError) -> LogFilter {
         do {
             return try LogFilter(parsing: text)
         } catch {
-            throw ArgumentError(message: "bad -l value '\(error.text)': \(error.problem)")
+            throw ArgumentError(message: concatenated(["bad -l value '", error.text, "': ", error.problem]))
         }
     }
 
     private func suggestion(for name: String) -> String {
         guard !name.isEmpty, let close = closestKeyName(to: name, among: keys.map { $0.name }) else { return "" }
-        return " (did you mean --\(close)?)"
+        return concatenated([" (did you mean --", close, "?)"])
     }
 
     /// The text `--help` prints.
     public func help(unikernel name: String) -> String {
         var rows: [(String, String)] = keys.map { key in
-            let quoted = key.typeName == "STRING" ? "\"\(key.defaultText)\"" : key.defaultText
-            return ("--\(key.name)=\(key.typeName)", "\(key.doc) (default: \(quoted))")
+            let quoted = sameUTF8(key.typeName, "STRING") ? concatenated(["\"", key.defaultText, "\""]) : key.defaultText
+            return (concatenated(["--", key.name, "=", key.typeName]), concatenated([key.doc, " (default: ", quoted, ")"]))
         }
         rows.append(("-l, --logs=SOURCE:LEVEL,...",
                      "Log thresholds, e.g. \"*:debug\" or \"*:info,net:debug\"; levels: quiet, app, error, warning, info, debug (default: \"*:info\")"))
         rows.append(("-h, --help", "Show this help and exit."))
-        let width = rows.map { $0.0.count }.max() ?? 0
-        var text = "usage: \(name) [--KEY=VALUE ...] [-l SOURCE:LEVEL,...]\n\n"
-        text += keys.isEmpty ? "This unikernel has no runtime keys.\n\nOptions:\n" : "Runtime keys and options:\n"
+        // Key names and the key types' names are ASCII (the tool allows no others): a byte is a column.
+        var width = 0
+        for (left, _) in rows { width = Swift.max(width, left.utf8.count) }
+        var parts = ["usage: ", name, " [--KEY=VALUE ...] [-l SOURCE:LEVEL,...]\n\n",
+                     keys.isEmpty ? "This unikernel has no runtime keys.\n\nOptions:\n" : "Runtime keys and options:\n"]
         for (left, right) in rows {
-            text += "  " + left + String(repeating: " ", count: width - left.count + 2) + right + "\n"
+            let padding = String(utf8: ArraySlice(repeating: UInt8(ascii: " "), count: width - left.utf8.count + 2))
+            parts += ["  ", left, padding, right, "\n"]
         }
-        return text
+        return concatenated(parts)
     }
 }
 
 /// The name in `candidates` a mistyped `name` most likely meant: the same but for case, one that
 /// starts with it, or one at most two edits away. `nil` when none is close.
+///
+/// Case is ignored for ASCII letters only (key names are ASCII by rule: a-z, 0-9, `-`, `_`), and
+/// names are compared byte by byte.
 public func closestKeyName(to name: String, among candidates: [String]) -> String? {
-    let typed = Array(name.lowercased().utf8)
+    let typed = asciiLowercased(name)
     var best: (name: String, distance: Int)? = nil
     for candidate in candidates {
-        let target = Array(candidate.lowercased().utf8)
-        if target == typed || target.starts(with: typed) { return candidate }
+        let target = asciiLowercased(candidate)
+        if target.starts(with: typed) { return candidate }
         let distance = editDistance(typed, target)
         if distance <= 2, distance < (best?.distance ?? .max) { best = (candidate, distance) }
     }
     return best?.name
+}
+
+/// The UTF-8 bytes of `text` with `A`-`Z` made lowercase.
+private func asciiLowercased(_ text: String) -> [UInt8] {
+    var bytes = Array(text.utf8)
+    for index in bytes.indices where bytes[index] >= UInt8(ascii: "A") && bytes[index] <= UInt8(ascii: "Z") {
+        bytes[index] += 32
+    }
+    return bytes
 }
 
 /// Levenshtein distance between two byte strings.
@@ -225,33 +260,43 @@ func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
 /// splitCommandLine(#"--hello="Hello World" -l *:debug"#)   // ["--hello=Hello World", "-l", "*:debug"]
 /// ```
 public func splitCommandLine(_ text: String) -> [String] {
+    let bytes = Array(text.utf8)
     var arguments: [String] = []
     var current: [UInt8] = []
     var inArgument = false
     var quote: UInt8? = nil
     var escaped = false
-    for byte in text.utf8 {
-        if escaped {
-            current.append(byte)
-            escaped = false
-        } else if byte == UInt8(ascii: "\\") && quote != UInt8(ascii: "'") {
-            escaped = true
-            inArgument = true
-        } else if let open = quote {
-            if byte == open { quote = nil } else { current.append(byte) }
-        } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
-            quote = byte
-            inArgument = true
-        } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") {
-            if inArgument { arguments.append(String(decoding: current, as: UTF8.self)) }
-            current = []
+    // One pass, with the end of the text as a last separator.
+    for position in 0...bytes.count {
+        var keep = false
+        var separates = position == bytes.count
+        if !separates {
+            let byte = bytes[position]
+            if escaped {
+                keep = true
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") && quote != UInt8(ascii: "'") {
+                escaped = true
+                inArgument = true
+            } else if let open = quote {
+                if byte == open { quote = nil } else { keep = true }
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                quote = byte
+                inArgument = true
+            } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") {
+                separates = true
+            } else {
+                keep = true
+                inArgument = true
+            }
+            if keep { current.append(byte) }
+        }
+        if separates {
+            if inArgument { arguments.append(String(utf8: current[...])) }
+            current.removeAll()
             inArgument = false
-        } else {
-            current.append(byte)
-            inArgument = true
         }
     }
-    if inArgument { arguments.append(String(decoding: current, as: UTF8.self)) }
     return arguments
 }
 
@@ -271,4 +316,61 @@ public func joinCommandLine(_ arguments: [String]) -> String {
         quoted.append(UInt8(ascii: "\""))
         return String(decoding: quoted, as: UTF8.self)
     }.joined(separator: " ")
+}
+
+// MARK: Text as bytes
+//
+// The runtime reads command lines and log filters as UTF-8 bytes. Character-based `String`
+// operations (`==`, `split`, `hasPrefix`, `count`, `lowercased()`) would pull the standard
+// library's grapheme-breaking, normalization and case-mapping code and tables into every
+// unikernel; every separator the runtime looks for is ASCII, so bytes give the same answers.
+
+extension ArraySlice where Element == UInt8 {
+    /// Whether these bytes are exactly `literal` (ASCII).
+    func matches(_ literal: StaticString) -> Bool {
+        count == literal.utf8CodeUnitCount && starts(with: literal)
+    }
+
+    /// Whether these bytes start with `literal` (ASCII).
+    @inline(never)
+    func starts(with literal: StaticString) -> Bool {
+        guard count >= literal.utf8CodeUnitCount else { return false }
+        var index = startIndex
+        for offset in 0..<literal.utf8CodeUnitCount {
+            guard self[index] == literal.utf8Start[offset] else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether these bytes are exactly the UTF-8 of `text`.
+    @inline(never)
+    func isUTF8(of text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in count == utf8.count && elementsEqual(utf8) }
+    }
+}
+
+/// Whether `a` and `b` are the same bytes (where `==` compares Unicode-normalized text).
+@inline(never)
+func sameUTF8(_ a: String, _ b: String) -> Bool {
+    ArraySlice(a.utf8).isUTF8(of: b)
+}
+
+extension String {
+    /// The text of UTF-8 bytes cut from a valid string at ASCII separators.
+    @inline(never)
+    init(utf8 bytes: ArraySlice<UInt8>) {
+        self.init(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// `parts` joined into one string. One out-of-line loop over bytes: in Embedded Swift,
+/// interpolation and `+` inline `String.append`'s fast path for every part, and its slow path
+/// brings in code for strings that do not exist there (bridged, UTF-16).
+@inline(never)
+func concatenated(_ parts: [String]) -> String {
+    var bytes: [UInt8] = []
+    for part in parts { bytes.append(contentsOf: part.utf8) }
+    return String(decoding: bytes, as: UTF8.self)
 }

@@ -30,7 +30,11 @@ struct ImageBuilder {
             let object = folder.buildDirectory.appendingPathComponent("unikernel.o")
             try Shell.compile(try Shell.swiftc(), swiftArguments + ["-c", "-o", object.path], what: what)
             let manifest = try compileManifest(plan, in: folder, profile: profile, includePaths: products.includePaths)
-            try link(plan.target, objects: [object, manifest] + cObjects + products.objects, into: temporary, what: what)
+            // The image ships stripped; the unstripped twin stays in _build/ for gdb
+            // (`add-symbol-file _build/NAME.spt.debug` once the tender has loaded it).
+            let debugImage = folder.buildDirectory.appendingPathComponent(plan.imageName + ".debug")
+            try link(plan.target, objects: [object, manifest] + cObjects + products.objects, into: debugImage, what: what)
+            try strip(debugImage, into: temporary)
         }
         // Replace the image only once it is complete, so a failed build leaves the old one.
         _ = try? FileManager.default.removeItem(at: image)
@@ -92,6 +96,11 @@ struct ImageBuilder {
                                gcc.appendingPathComponent("libstdc++.a").path,
                                "--end-group"],
                           what: what + " (link)")
+    }
+
+    private func strip(_ image: URL, into stripped: URL) throws(ToolError) {
+        let objcopy = URL(fileURLWithPath: try Shell.swiftc()).deletingLastPathComponent().appendingPathComponent("llvm-objcopy").path
+        try Shell.compile(objcopy, ["--strip-all", image.path, stripped.path], what: "stripping \(image.lastPathComponent)")
     }
 
     private func gccLibraryDirectory() -> URL? {

@@ -4,6 +4,8 @@ import Foundation
 struct Invocation: Equatable {
     enum Command: Equatable {
         case configure, build, run, describe, clean, version
+        /// Builds a target's tender and prints its path (what `bin/swiftlet-spt` runs).
+        case tender(String)
         case help(String?)
     }
 
@@ -42,6 +44,9 @@ struct Invocation: Equatable {
         case "clean": command = .clean
         case "help", "--help", "-h": command = .help(rest.popFirst())
         case "--version", "version": command = .version
+        case "tender":
+            guard let target = rest.popFirst() else { throw .usage("swiftlet tender needs a target: swiftlet tender spt") }
+            return Invocation(command: .tender(target), folder: UnikernelFolder(directory: directory))
         default:
             throw .usage("unknown command '\(word)'", hint: "commands: \(commands.joined(separator: ", ")); swiftlet help shows what each does")
         }

@@ -18,11 +18,17 @@ struct BuildProfile: Equatable {
         name: "embedded",
         swiftFlags: ["-target", "x86_64-unknown-linux-gnu", "-enable-experimental-feature", "Embedded", "-Osize"],
         cFlags: ["-Os", "-ffreestanding"], linkFlags: [])
+    /// The tenders: Embedded Swift for the host, linked statically with the C library.
+    static let tender = BuildProfile(
+        name: "tender",
+        swiftFlags: embedded.swiftFlags + ["-Xfrontend", "-function-sections"],
+        cFlags: ["-O2", "-fPIE", "-ffunction-sections", "-fdata-sections", "-Wall"],
+        linkFlags: [])
     /// spt: Embedded Swift and freestanding C in a static image, in sections the linker can drop.
     static let spt = BuildProfile(
         name: "spt",
         swiftFlags: embedded.swiftFlags + ["-Xfrontend", "-function-sections", "-Xcc", "-fno-pic"],
-        cFlags: ["--target=x86_64-unknown-linux-gnu", "-O2", "-ffreestanding", "-fno-builtin", "-fno-pic",
+        cFlags: ["--target=x86_64-unknown-linux-gnu", "-Os", "-ffreestanding", "-fno-builtin", "-fno-pic",
                  "-fstack-protector-strong", "-ffunction-sections", "-fdata-sections", "-Wall"],
         linkFlags: [])
 }
@@ -61,9 +67,10 @@ struct ModuleBuilder {
                     fingerprint.add((try? Data(contentsOf: source)) ?? Data())
                 }
                 fingerprints[module.name] = fingerprint.hex
-                if module.language == .c {
+                if module.language != .swift {
                     products.includePaths.append(home.root.appendingPathComponent(module.includePath))
                 }
+                if module.language == .headers { continue }
                 // Swift modules compile whole-module into one object; C files one object each.
                 let objects = module.language == .swift
                     ? [cache.appendingPathComponent("\(module.name).o")]
@@ -93,6 +100,8 @@ struct ModuleBuilder {
                                 + ["-emit-module", "-emit-module-path", moduleFile.path, "-c"]
                                 + sources.map(\.path) + ["-o", object.path],
                               what: "compiling \(module.name) (\(profile.name))")
+        case .headers:
+            break
         case .c:
             for (source, object) in zip(sources, objects) {
                 try Shell.compile(try Shell.cc(), profile.cFlags + includes + ["-c", source.path, "-o", object.path],
@@ -103,6 +112,7 @@ struct ModuleBuilder {
 
     private func sourceFiles(of module: LibraryModule) throws(ToolError) -> [URL] {
         let directory = home.root.appendingPathComponent(module.path)
+        if module.language == .headers { return [] }
         let wanted = module.language == .swift ? "swift" : "c"
         guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else {
             throw ToolError("missing sources of \(module.name) at \(directory.path)")

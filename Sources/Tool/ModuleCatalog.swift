@@ -7,6 +7,8 @@ struct LibraryModule: Equatable {
         case swift
         /// A C shim whose headers and `module.modulemap` are in `include/`.
         case c
+        /// Only headers and a `module.modulemap` in `include/` (no code to compile).
+        case headers
     }
 
     let name: String
@@ -46,6 +48,17 @@ enum ModuleCatalog {
                       isTargetIndependent: false, isInPackage: false),
         LibraryModule(name: "CSwiftletSPT", path: "Sources/Platforms/Solo5/SPT", language: .c,
                       dependencies: ["CSolo5ABI", "CSwiftletSolo5"], isTargetIndependent: false, isInPackage: false),
+        // The tenders: Embedded Swift programs for the host, so they start as fast as C ones.
+        LibraryModule(name: "HostLibc", path: "Sources/Tenders/HostLibc", language: .headers,
+                      dependencies: [], isTargetIndependent: false, isInPackage: false),
+        LibraryModule(name: "CSwiftletTender", path: "Sources/Tenders/CShim", language: .c,
+                      dependencies: [], isTargetIndependent: false, isInPackage: false),
+        LibraryModule(name: "SwiftletTender", path: "Sources/Tenders/Common", language: .swift,
+                      dependencies: ["HostLibc", "CSolo5ABI", "CSwiftletTender", "SwiftletRuntime"],
+                      isTargetIndependent: false, isInPackage: false),
+        LibraryModule(name: "SwiftletSPTTender", path: "Sources/Tenders/SPT", language: .swift,
+                      dependencies: ["SwiftletTender", "HostLibc", "CSolo5ABI", "CSwiftletTender"],
+                      isTargetIndependent: false, isInPackage: false),
     ]
 
     static func module(named name: String) -> LibraryModule? { all.first { $0.name == name } }

@@ -26,6 +26,8 @@ public struct Tool {
             output(try Help(folder: invocation.folder).text(for: topic))
         case .version:
             output("swiftlet \(swiftletVersion)\n")
+        case .tender(let name):
+            output(try TenderBuilder(home: try SwiftletHome.locate()).build(try Target.parse(name)).path + "\n")
         case .configure:
             let plan = try configure(invocation)
             output("Configured \(plan.unikernel.name) for \(plan.target.rawValue): swiftlet build makes dist/\(plan.imageName)\n")
@@ -108,11 +110,7 @@ public struct Tool {
         case .unix:
             command = [image.path] + arguments
         case .spt:
-            let tender = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-                .deletingLastPathComponent().appendingPathComponent("swiftlet-spt").path
-            guard FileManager.default.isExecutableFile(atPath: tender) else {
-                throw ToolError("swiftlet-spt is not built next to swiftlet", hint: "run swift build in the Swiftlet checkout")
-            }
+            let tender = try TenderBuilder(home: try SwiftletHome.locate()).build(.spt).path
             command = [tender, image.path, "--"] + arguments
         case .hvt, .virtio:
             throw ToolError("running \(target.rawValue) images is not available yet")

@@ -10,8 +10,14 @@ enum Support {
     /// The `swiftlet` built beside this test binary.
     static var swiftlet: String { builtCommand("swiftlet") }
 
-    /// The `swiftlet-spt` tender built beside this test binary.
-    static var swiftletSPT: String { builtCommand("swiftlet-spt") }
+    /// The `swiftlet-spt` tender, as the tool builds it (Embedded Swift), once per test run.
+    static let swiftletSPT: String = {
+        let result = try? run(swiftlet, ["tender", "spt"], timeout: 600)
+        guard let result, result.status == 0 else {
+            fatalError("building swiftlet-spt failed: \(result?.stderr ?? "could not run swiftlet")")
+        }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }()
 
     static func builtCommand(_ name: String) -> String {
         let testBinary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]

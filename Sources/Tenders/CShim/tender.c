@@ -69,3 +69,16 @@ int swiftlet_epoll_watch(int epoll, int descriptor, uint64_t tag) {
 }
 
 long swiftlet_random(void *buffer, unsigned long length) { return getrandom(buffer, length, 0); }
+
+// The tenders link SwiftletRuntime for its command-line quoting but run no async code. Every
+// module that uses async carries a fallback (swift_deletedAsyncMethodError) that refers to
+// these three concurrency-runtime calls; they are never reached here.
+#include <stdio.h>
+#include <stdlib.h>
+static void no_task_runtime(void) {
+    fputs("swiftlet tender: internal error: async code ran in the tender\n", stderr);
+    abort();
+}
+void *swift_task_alloc(size_t size, void *task) { (void)size; (void)task; no_task_runtime(); return NULL; }
+void swift_task_dealloc(void *pointer) { (void)pointer; no_task_runtime(); }
+void swift_task_switch(void) { no_task_runtime(); }

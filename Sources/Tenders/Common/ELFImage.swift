@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import HostLibc
 
 /// A unikernel image as a Solo5 tender sees it: a static x86_64 ELF executable, its loadable
 /// segments, and the Solo5 notes (ABI1, MFT1) found the way Solo5 finds them — as the first
@@ -24,7 +22,7 @@ public struct ELFImage {
     /// Reads and checks `path`; throws with a message that names the problem.
     public init(path: String) throws(TenderError) {
         guard let bytes = readFile(path) else {
-            throw TenderError("\(path): cannot read the unikernel image (\(String(cString: strerror(errno))))")
+            throw TenderError("\(path): cannot read the unikernel image (\(String(cString: strerror(host_errno()))))")
         }
         try self.init(path: path, bytes: bytes)
     }
@@ -43,7 +41,7 @@ public struct ELFImage {
         guard entrySize >= 56, count <= 64, tableOffset >= 0, tableOffset <= bytes.count,
               count * entrySize <= bytes.count - tableOffset else { throw invalid("bad program header table") }
         var segments: [Segment] = []
-        var notes: [(Int, Int)] = []
+        var notes: [(offset: Int, size: Int)] = []  // same labels as the property: converting arrays of tuples needs a dynamic cast
         for index in 0..<count {
             let at = tableOffset + index * entrySize
             let type = Self.u32(bytes, at), flags = Self.u32(bytes, at + 4)
@@ -114,16 +112,16 @@ public struct TenderError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The whole contents of the file at `path`, or `nil` (with `errno` set).
+/// The whole contents of the file at `path`, or `nil` (with errno set).
 func readFile(_ path: String) -> [UInt8]? {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    let descriptor = host_open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
         let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 { if errno == EINTR { continue }; return nil }
+        if count < 0 { if host_errno() == EINTR { continue }; return nil }
         if count == 0 { return bytes }
         bytes += chunk[0..<count]
     }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import HostLibc
 
 /// The guest's memory in the spt tender's own address space, at the guest's addresses: Solo5's
 /// spt maps it from 64 KiB (the lowest address Linux allows) to the memory size.
@@ -14,8 +12,8 @@ public struct GuestMemory {
         let mapFixedNoReplace: Int32 = 0x100000
         guard let mapped = mmap(UnsafeMutableRawPointer(bitPattern: UInt(Self.base)), Int(size - Self.base),
                                 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | mapFixedNoReplace, -1, 0),
-              mapped != MAP_FAILED, UInt64(UInt(bitPattern: mapped)) == Self.base else {
-            throw TenderError("cannot map \(size >> 20) MiB of guest memory at 0x10000 (\(String(cString: strerror(errno))))")
+              host_map_failed(mapped) == 0, UInt64(UInt(bitPattern: mapped)) == Self.base else {
+            throw TenderError("cannot map \(size >> 20) MiB of guest memory at 0x10000 (\(String(cString: strerror(host_errno()))))")
         }
         start = mapped
     }
@@ -53,7 +51,7 @@ public struct GuestMemory {
             if segment.isWritable { rights |= PROT_WRITE }
             if segment.isExecutable { rights |= PROT_EXEC }
             guard mprotect(start + Int(from - Self.base), Int(to - from), rights) == 0 else {
-                throw TenderError("mprotect of guest segment failed (\(String(cString: strerror(errno))))")
+                throw TenderError("mprotect of guest segment failed (\(String(cString: strerror(host_errno()))))")
             }
         }
         return (previousEnd + page - 1) / page * page

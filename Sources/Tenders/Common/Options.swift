@@ -48,13 +48,13 @@ public struct TenderOptions: Equatable {
             if argument == "-h" || argument == "--help" {
                 options.helpRequested = true
             } else if argument.hasPrefix("--mem=") {
-                guard let value = Int(argument.dropFirst(6)), (2...65536).contains(value) else {
+                guard let value = Int(String(argument.dropFirst(6))), (2...65536).contains(value) else {
                     throw TenderError("\(argument): memory is a number of MiB from 2 to 65536")
                 }
                 options.memoryMegabytes = value
             } else if argument.hasPrefix("--net-mac:") {
                 let (name, text) = try split(argument, after: "--net-mac:")
-                let parts = text.split(separator: ":").compactMap { UInt8($0, radix: 16) }
+                let parts = text.split(separator: ":").compactMap { UInt8(String($0), radix: 16) }
                 guard parts.count == 6, text.split(separator: ":").count == 6 else {
                     throw TenderError("\(argument): a MAC address is six hex bytes, 02:00:00:00:00:01")
                 }

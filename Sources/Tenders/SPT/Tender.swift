@@ -1,8 +1,6 @@
 // swiftlet-spt: runs a Solo5 spt unikernel in this process, behind a seccomp filter that lets
 // it make only the dozen system calls its devices need (docs/solo5-abi.md).
-#if canImport(Glibc)
-import Glibc
-#endif
+import HostLibc
 import CSolo5ABI
 import CSwiftletTender
 import SwiftletTender
@@ -26,7 +24,7 @@ func run(_ arguments: [String]) throws(TenderError) -> Never {
     let kernelEnd = try memory.load(image)
 
     var epoll: Int32 = -1, timer: Int32 = -1
-    guard swiftlet_spt_events(&epoll, &timer) == 0 else { throw TenderError("cannot create the epoll set or timer (\(String(cString: strerror(errno))))") }
+    guard swiftlet_spt_events(&epoll, &timer) == 0 else { throw TenderError("cannot create the epoll set or timer (\(String(cString: strerror(host_errno()))))") }
     try watch(timer, tag: UInt64(SPT_INTERNAL_TIMER_DATA), epoll: epoll)
 
     var rules: [SeccompFilter.Rule] = [
@@ -55,10 +53,10 @@ func run(_ arguments: [String]) throws(TenderError) -> Never {
         guard let handle = manifest.handle(of: name, kind: .block) else {
             throw TenderError("--block:\(name): the unikernel declares no block device '\(name)' (it declares: \(declared.isEmpty ? "none" : declared))")
         }
-        let descriptor = open(path, O_RDWR | O_CLOEXEC)
+        let descriptor = host_open(path, O_RDWR | O_CLOEXEC)
         var status = stat()
         guard descriptor >= 0, fstat(descriptor, &status) == 0 else {
-            throw TenderError("--block:\(name)=\(path): cannot open it read-write (\(String(cString: strerror(errno))))")
+            throw TenderError("--block:\(name)=\(path): cannot open it read-write (\(String(cString: strerror(host_errno()))))")
         }
         let blockSize = options.blockSizes[name] ?? 512
         let capacity = UInt64(status.st_size)
@@ -105,12 +103,12 @@ func run(_ arguments: [String]) throws(TenderError) -> Never {
     _ = program.withUnsafeBufferPointer { filter in
         swiftlet_spt_enter(filter.baseAddress, UInt16(filter.count), memory.size - 8, image.entry, bootInfoAddress)
     }
-    throw TenderError("cannot install the seccomp filter (\(String(cString: strerror(errno))))")
+    throw TenderError("cannot install the seccomp filter (\(String(cString: strerror(host_errno()))))")
 }
 
 func watch(_ descriptor: Int32, tag: UInt64, epoll: Int32) throws(TenderError) {
     guard swiftlet_epoll_watch(epoll, descriptor, tag) == 0 else {
-        throw TenderError("epoll_ctl failed (\(String(cString: strerror(errno))))")
+        throw TenderError("epoll_ctl failed (\(String(cString: strerror(host_errno()))))")
     }
 }
 
@@ -122,9 +120,15 @@ func randomLocalMAC() -> [UInt8] {
     return bytes
 }
 
-do {
-    try run(Array(CommandLine.arguments.dropFirst()))
-} catch {
-    fputs("swiftlet-spt: \(error.message)\n", stderr)
-    exit(1)
+/// The program's entry. The tender is Embedded Swift, linked statically: it starts as fast as a
+/// C program, with no language runtime to initialise.
+@_cdecl("main")
+func main(_ count: Int32, _ values: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    let arguments = (1..<Int(max(count, 1))).map { String(cString: values[$0]!) }
+    do {
+        try run(arguments)
+    } catch {
+        fputs("swiftlet-spt: \(error.message)\n", stderr)
+        return 1
+    }
 }

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Builds the tenders (`swiftlet-spt`) from Sources/Tenders as Embedded Swift programs for the
+/// host, linked statically: no language runtime to start, so a unikernel starts about as fast
+/// as a C program would. Position-independent, so the kernel loads the tender high, away from
+/// the guest memory it maps from 64 KiB up.
+struct TenderBuilder {
+    let home: SwiftletHome
+
+    /// The tender for `target`, built if it is missing or older than its parts.
+    func build(_ target: Target) throws(ToolError) -> URL {
+        guard target == .spt else { throw ToolError("there is no tender for \(target.rawValue) yet") }
+        let products = try ModuleBuilder(home: home, profile: .tender).build(try ModuleCatalog.closure(of: ["SwiftletSPTTender"]))
+        let tender = products.cache.appendingPathComponent("swiftlet-spt")
+        let newestPart = products.objects.compactMap { modificationDate($0) }.max() ?? .distantFuture
+        if let built = modificationDate(tender), built >= newestPart { return tender }
+        let swiftc = URL(fileURLWithPath: try Shell.swiftc())
+        let unicode = swiftc.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a")
+        let partial = tender.appendingPathExtension("partial")
+        try Shell.compile(try Shell.cc(), ["-static-pie", "-O2", "-fuse-ld=lld", "-Wl,--gc-sections", "-o", partial.path]
+                            + products.objects.map(\.path) + [unicode.path, "-lm"],
+                          what: "linking swiftlet-spt")
+        _ = try? FileManager.default.removeItem(at: tender)
+        do {
+            try FileManager.default.moveItem(at: partial, to: tender)
+        } catch {
+            throw ToolError("cannot write \(tender.path): \(error.localizedDescription)")
+        }
+        return tender
+    }
+
+    private func modificationDate(_ url: URL) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+    }
+}
