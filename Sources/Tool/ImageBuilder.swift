@@ -36,13 +36,7 @@ struct ImageBuilder {
             try link(plan.target, objects: [object, manifest] + cObjects + products.objects, into: debugImage, what: what)
             try strip(debugImage, into: temporary)
         }
-        // Replace the image only once it is complete, so a failed build leaves the old one.
-        _ = try? FileManager.default.removeItem(at: image)
-        do {
-            try FileManager.default.moveItem(at: temporary, to: image)
-        } catch {
-            throw ToolError("cannot write \(image.path): \(error.localizedDescription)")
-        }
+        try replace(image, with: temporary)
         return image
     }
 

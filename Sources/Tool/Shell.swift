@@ -71,6 +71,17 @@ enum Shell {
     }
 }
 
+/// Moves a finished build output over `destination`, so a failed build never leaves half a file
+/// where the previous good one was.
+func replace(_ destination: URL, with finished: URL) throws(ToolError) {
+    _ = try? FileManager.default.removeItem(at: destination)
+    do {
+        try FileManager.default.moveItem(at: finished, to: destination)
+    } catch {
+        throw ToolError("cannot write \(destination.path): \(error.localizedDescription)")
+    }
+}
+
 /// A stable 64-bit FNV-1a hash, for fingerprints that must not change between runs.
 struct Fingerprint {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -21,12 +21,7 @@ struct TenderBuilder {
         try Shell.compile(try Shell.cc(), ["-static-pie", "-O2", "-fuse-ld=lld", "-Wl,--gc-sections", "-o", partial.path]
                             + products.objects.map(\.path) + [unicode.path, "-lm"],
                           what: "linking swiftlet-spt")
-        _ = try? FileManager.default.removeItem(at: tender)
-        do {
-            try FileManager.default.moveItem(at: partial, to: tender)
-        } catch {
-            throw ToolError("cannot write \(tender.path): \(error.localizedDescription)")
-        }
+        try replace(tender, with: partial)
         return tender
     }
 

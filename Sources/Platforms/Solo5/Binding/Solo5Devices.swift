@@ -22,31 +22,32 @@ public struct Solo5Block: BlockDevice {
 
     public func read(at sector: UInt64, into buffer: inout [UInt8]) async throws(BlockError) {
         try info.validate(sector: sector, byteCount: buffer.count)
-        let sectorSize = UInt64(info.sectorSize)
-        // Solo5 moves one sector per call on every target.
-        let result = buffer.withUnsafeMutableBytes { bytes -> solo5_result_t in
-            for index in 0..<(bytes.count / info.sectorSize) {
-                let at = bytes.baseAddress!.advanced(by: index * info.sectorSize).assumingMemoryBound(to: UInt8.self)
-                let result = solo5_block_read(handle, (sector + UInt64(index)) * sectorSize, at, info.sectorSize)
-                if result != SOLO5_R_OK { return result }
+        let result = buffer.withUnsafeMutableBytes { bytes in
+            eachSector(of: UnsafeRawBufferPointer(bytes), from: sector) { offset, at in
+                solo5_block_read(handle, offset, UnsafeMutablePointer(mutating: at), info.sectorSize)
             }
-            return SOLO5_R_OK
         }
         guard result == SOLO5_R_OK else { throw .deviceFailure("solo5_block_read failed (\(result.rawValue))") }
     }
 
     public func write(at sector: UInt64, _ bytes: [UInt8]) async throws(BlockError) {
         try info.validate(sector: sector, byteCount: bytes.count)
-        let sectorSize = UInt64(info.sectorSize)
-        let result = bytes.withUnsafeBytes { raw -> solo5_result_t in
-            for index in 0..<(raw.count / info.sectorSize) {
-                let at = raw.baseAddress!.advanced(by: index * info.sectorSize).assumingMemoryBound(to: UInt8.self)
-                let result = solo5_block_write(handle, (sector + UInt64(index)) * sectorSize, at, info.sectorSize)
-                if result != SOLO5_R_OK { return result }
-            }
-            return SOLO5_R_OK
+        let result = bytes.withUnsafeBytes { raw in
+            eachSector(of: raw, from: sector) { offset, at in solo5_block_write(handle, offset, at, info.sectorSize) }
         }
         guard result == SOLO5_R_OK else { throw .deviceFailure("solo5_block_write failed (\(result.rawValue))") }
+    }
+
+    /// Calls `transfer` with the byte offset and address of each sector of `buffer` (Solo5 moves
+    /// one sector per call on every target); stops at the first failure.
+    private func eachSector(of buffer: UnsafeRawBufferPointer, from sector: UInt64,
+                            _ transfer: (UInt64, UnsafePointer<UInt8>) -> solo5_result_t) -> solo5_result_t {
+        for index in 0..<(buffer.count / info.sectorSize) {
+            let at = buffer.baseAddress!.advanced(by: index * info.sectorSize).assumingMemoryBound(to: UInt8.self)
+            let result = transfer((sector + UInt64(index)) * UInt64(info.sectorSize), at)
+            if result != SOLO5_R_OK { return result }
+        }
+        return SOLO5_R_OK
     }
 }
 
