@@ -14,7 +14,7 @@ extension Platform {
         do {
             options = try parser.parse(arguments)
         } catch {
-            writeConsole("\(name): \(error.message)\n")
+            writeConsole(concatenated([name, ": ", error.message, "\n"]))
             exit(status: 2)
         }
         if options.helpRequested {
@@ -30,7 +30,7 @@ extension Platform {
             let status = try loop.run { await main(loop) }
             exit(status: status)
         } catch {
-            writeConsole("\(name): deadlock: every task is waiting and nothing can wake one; exiting\n")
+            writeConsole(concatenated([name, ": deadlock: every task is waiting and nothing can wake one; exiting\n"]))
             exit(status: 1)
         }
     }

@@ -92,7 +92,11 @@ extension Platform {
 
     /// Writes `text` to the console as UTF-8.
     public func writeConsole(_ text: String) {
-        var text = text
-        text.withUTF8 { writeConsole(UnsafeRawBufferPointer($0)) }
+        // Native strings are contiguous UTF-8; the copy is for the rare bridged one, and avoids
+        // linking `withUTF8`'s UTF-16 path into every image.
+        let written = text.utf8.withContiguousStorageIfAvailable { writeConsole(UnsafeRawBufferPointer($0)) }
+        if written == nil {
+            Array(text.utf8).withUnsafeBytes { writeConsole($0) }
+        }
     }
 }

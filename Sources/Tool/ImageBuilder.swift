@@ -82,7 +82,8 @@ struct ImageBuilder {
             throw ToolError("cannot find gcc's libstdc++.a", hint: "install g++ (apt-get install g++)")
         }
         try Shell.compile(lld, ["-nostdlib", "-static", "--no-pie", "-z", "noexecstack", "-z", "max-page-size=4096",
-                                "--gc-sections", "-T", script.path, "-o", image.path]
+                                "--gc-sections", "--icf=all", "-mllvm", "-enable-machine-outliner",
+                                "-T", script.path, "-o", image.path]
                             + objects.map(\.path)
                             + ["--start-group",
                                embedded.appendingPathComponent("libswift_Concurrency.a").path,
@@ -92,9 +93,11 @@ struct ImageBuilder {
                           what: what + " (link)")
     }
 
+    /// Strips symbols and the section table: loaders (ours, Solo5's) read only program headers,
+    /// and gdb reads the unstripped twin.
     private func strip(_ image: URL, into stripped: URL) throws(ToolError) {
         let objcopy = URL(fileURLWithPath: try Shell.swiftc()).deletingLastPathComponent().appendingPathComponent("llvm-objcopy").path
-        try Shell.compile(objcopy, ["--strip-all", image.path, stripped.path], what: "stripping \(image.lastPathComponent)")
+        try Shell.compile(objcopy, ["--strip-all", "--strip-sections", image.path, stripped.path], what: "stripping \(image.lastPathComponent)")
     }
 
     private func gccLibraryDirectory() -> URL? {

@@ -27,7 +27,9 @@ struct BuildProfile: Equatable {
     /// spt: Embedded Swift and freestanding C in a static image, in sections the linker can drop.
     static let spt = BuildProfile(
         name: "spt",
-        swiftFlags: embedded.swiftFlags + ["-Xfrontend", "-function-sections", "-Xcc", "-fno-pic"],
+        // Full LTO: the Swift objects are LLVM bitcode and ld.lld optimises the whole image at
+        // once, dropping module globals (and the code they keep alive) that nothing uses.
+        swiftFlags: embedded.swiftFlags + ["-Xfrontend", "-function-sections", "-Xcc", "-fno-pic", "-lto=llvm-full"],
         cFlags: ["--target=x86_64-unknown-linux-gnu", "-Os", "-ffreestanding", "-fno-builtin", "-fno-pic",
                  "-fstack-protector-strong", "-ffunction-sections", "-fdata-sections", "-Wall"],
         linkFlags: [])
