@@ -59,6 +59,9 @@ enum ModuleCatalog {
         LibraryModule(name: "SwiftletSPTTender", path: "Sources/Tenders/SPT", language: .swift,
                       dependencies: ["SwiftletTender", "HostLibc", "CSolo5ABI", "CSwiftletTender"],
                       isTargetIndependent: false, isInPackage: false),
+        LibraryModule(name: "SwiftletHVTTender", path: "Sources/Tenders/HVT", language: .swift,
+                      dependencies: ["SwiftletTender", "HostLibc", "CSolo5ABI", "CSwiftletTender"],
+                      isTargetIndependent: false, isInPackage: false),
     ]
 
     static func module(named name: String) -> LibraryModule? { all.first { $0.name == name } }

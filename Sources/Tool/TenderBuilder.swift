@@ -9,9 +9,16 @@ struct TenderBuilder {
 
     /// The tender for `target`, built if it is missing or older than its parts.
     func build(_ target: Target) throws(ToolError) -> URL {
-        guard target == .spt else { throw ToolError("there is no tender for \(target.rawValue) yet") }
-        let products = try ModuleBuilder(home: home, profile: .tender).build(try ModuleCatalog.closure(of: ["SwiftletSPTTender"]))
-        let tender = products.cache.appendingPathComponent("swiftlet-spt")
+        let (module, name): (String, String)
+        switch target {
+        case .spt: (module, name) = ("SwiftletSPTTender", "swiftlet-spt")
+        case .hvt: (module, name) = ("SwiftletHVTTender", "swiftlet-hvt")
+        case .unix, .virtio: throw ToolError("\(target.rawValue) has no tender")
+        }
+        // Each tender links its own entry module and the shared ones, not the other tender.
+        let modules = try ModuleCatalog.closure(of: [module])
+        let products = try ModuleBuilder(home: home, profile: .tender).build(modules)
+        let tender = products.cache.appendingPathComponent(name)
         let newestPart = products.objects.compactMap { modificationDate($0) }.max() ?? .distantFuture
         if let built = modificationDate(tender), built >= newestPart { return tender }
         let swiftc = URL(fileURLWithPath: try Shell.swiftc())
@@ -20,7 +27,7 @@ struct TenderBuilder {
         let partial = tender.appendingPathExtension("partial")
         try Shell.compile(try Shell.cc(), ["-static-pie", "-O2", "-fuse-ld=lld", "-Wl,--gc-sections", "-o", partial.path]
                             + products.objects.map(\.path) + [unicode.path, "-lm"],
-                          what: "linking swiftlet-spt")
+                          what: "linking \(name)")
         try replace(tender, with: partial)
         return tender
     }

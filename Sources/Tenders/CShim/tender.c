@@ -1,9 +1,12 @@
 #define _GNU_SOURCE
+#include <errno.h>
+#include <time.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -82,3 +85,15 @@ static void no_task_runtime(void) {
 void *swift_task_alloc(size_t size, void *task) { (void)size; (void)task; no_task_runtime(); return NULL; }
 void swift_task_dealloc(void *pointer) { (void)pointer; no_task_runtime(); }
 void swift_task_switch(void) { no_task_runtime(); }
+
+int swiftlet_wait_readable(const int *descriptors, int count, uint64_t timeout_ns, uint64_t *ready) {
+    struct pollfd polled[64];
+    if (count > 64) count = 64;
+    for (int i = 0; i < count; i++) polled[i] = (struct pollfd){.fd = descriptors[i], .events = POLLIN};
+    struct timespec timeout = {(time_t)(timeout_ns / 1000000000ULL), (long)(timeout_ns % 1000000000ULL)};
+    int result;
+    do { result = ppoll(polled, (nfds_t)count, &timeout, NULL); } while (result < 0 && errno == EINTR);
+    *ready = 0;
+    for (int i = 0; i < count && result > 0; i++) if (polled[i].revents) *ready |= 1ULL << i;
+    return result;
+}

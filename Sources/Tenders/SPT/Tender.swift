@@ -36,45 +36,15 @@ func run(_ arguments: [String]) throws(TenderError) -> Never {
         .init(SystemCall.clockGettime, firstArgument: UInt64(CLOCK_REALTIME)),
         .init(SystemCall.archPrctl, firstArgument: 0x1002),  // ARCH_SET_FS
     ]
-    let declared = manifest.devices.map { "\($0.name) (\($0.kind == .block ? "block" : "net"))" }.joined(separator: ", ")
-    for (name, tap) in options.networks.sorted(by: { $0.key < $1.key }) {
-        guard let handle = manifest.handle(of: name, kind: .network) else {
-            throw TenderError("--net:\(name): the unikernel declares no network device '\(name)' (it declares: \(declared.isEmpty ? "none" : declared))")
-        }
-        var mtu: Int32 = 0
-        let descriptor = swiftlet_tap_attach(tap, &mtu)
-        guard descriptor >= 0 else { throw TenderError("--net:\(name)=\(tap): cannot attach tap interface '\(tap)' (does it exist? are you root?)") }
-        let mac = options.macAddresses[name] ?? randomLocalMAC()
-        manifest.attachNetwork(handle: handle, descriptor: descriptor, mac: mac, mtu: UInt16(clamping: mtu))
-        try watch(descriptor, tag: UInt64(handle), epoll: epoll)
-        rules += [.init(SystemCall.read, firstArgument: UInt64(descriptor)), .init(SystemCall.write, firstArgument: UInt64(descriptor))]
+    let devices = try attachDevices(options, to: &manifest)
+    for network in devices.networks {
+        try watch(network.descriptor, tag: UInt64(network.handle), epoll: epoll)
+        rules += [.init(SystemCall.read, firstArgument: UInt64(network.descriptor)),
+                  .init(SystemCall.write, firstArgument: UInt64(network.descriptor))]
     }
-    for (name, path) in options.blocks.sorted(by: { $0.key < $1.key }) {
-        guard let handle = manifest.handle(of: name, kind: .block) else {
-            throw TenderError("--block:\(name): the unikernel declares no block device '\(name)' (it declares: \(declared.isEmpty ? "none" : declared))")
-        }
-        let descriptor = host_open(path, O_RDWR | O_CLOEXEC)
-        var status = stat()
-        guard descriptor >= 0, fstat(descriptor, &status) == 0 else {
-            throw TenderError("--block:\(name)=\(path): cannot open it read-write (\(String(cString: strerror(host_errno()))))")
-        }
-        let blockSize = options.blockSizes[name] ?? 512
-        let capacity = UInt64(status.st_size)
-        guard capacity > 0, capacity % UInt64(blockSize) == 0 else {
-            throw TenderError("--block:\(name)=\(path): its size (\(capacity) bytes) is not a non-zero multiple of the sector size \(blockSize)")
-        }
-        manifest.attachBlock(handle: handle, descriptor: descriptor, capacity: capacity, blockSize: blockSize)
-        rules += [.init(SystemCall.pread64, firstArgument: UInt64(descriptor)), .init(SystemCall.pwrite64, firstArgument: UInt64(descriptor))]
-    }
-    for name in options.macAddresses.keys where options.networks[name] == nil {
-        throw TenderError("--net-mac:\(name) names no attached network device")
-    }
-    for name in options.blockSizes.keys where options.blocks[name] == nil {
-        throw TenderError("--block-sector-size:\(name) names no attached block device")
-    }
-    if let missing = manifest.unattached.first {
-        let flag = missing.kind == .network ? "--net:\(missing.name)=TAP" : "--block:\(missing.name)=FILE"
-        throw TenderError("the unikernel declares \(missing.kind == .network ? "network" : "block") device '\(missing.name)' but it is not attached: add \(flag)")
+    for block in devices.blocks {
+        rules += [.init(SystemCall.pread64, firstArgument: UInt64(block.descriptor)),
+                  .init(SystemCall.pwrite64, firstArgument: UInt64(block.descriptor))]
     }
 
     // Boot information, then the manifest, then the command line, all below the image.
@@ -112,13 +82,6 @@ func watch(_ descriptor: Int32, tag: UInt64, epoll: Int32) throws(TenderError) {
     }
 }
 
-/// A random, locally administered, unicast MAC address.
-func randomLocalMAC() -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: 6)
-    _ = bytes.withUnsafeMutableBytes { swiftlet_random($0.baseAddress, 6) }
-    bytes[0] = (bytes[0] & 0xfe) | 0x02
-    return bytes
-}
 
 /// The program's entry. The tender is Embedded Swift, linked statically: it starts as fast as a
 /// C program, with no language runtime to initialise.

@@ -23,4 +23,32 @@ struct swiftlet_bpf_instruction { uint16_t code; uint8_t jump_true; uint8_t jump
 /// when the filter could not be installed (with errno set).
 int swiftlet_spt_enter(const struct swiftlet_bpf_instruction *filter, unsigned short count,
                        uint64_t stack, uint64_t entry, uint64_t argument);
+/// Waits up to `timeout_ns` for input on `descriptors`; sets bit i of `*ready` for each ready one.
+/// Returns how many are ready, or -1.
+int swiftlet_wait_readable(const int *descriptors, int count, uint64_t timeout_ns, uint64_t *ready);
+
+/// A KVM virtual machine with one vCPU, for swiftlet-hvt.
+struct swiftlet_hvt { int kvm, vm, vcpu; void *run; uint64_t tsc_hz; };
+
+/// Why the vCPU stopped.
+struct swiftlet_hvt_exit {
+    uint32_t reason;            // KVM_EXIT_*: 2 I/O, 5 HLT, 8 shutdown, 9 failed entry, 17 internal error
+    uint16_t port;              // for I/O exits
+    int is_out_of_four_bytes;   // a 32-bit OUT, the only hypercall form
+    uint32_t value;             // the OUT's value: the hypercall argument's guest address
+    uint32_t suberror;          // for internal errors
+    uint64_t rip;
+};
+
+/// Opens /dev/kvm, creates the VM with `memory` at guest address 0, one vCPU with KVM's CPUID,
+/// and reads the TSC frequency; -1 with errno on failure.
+int swiftlet_hvt_create(struct swiftlet_hvt *vm, void *memory, uint64_t memory_size);
+
+/// Puts the vCPU in 64-bit mode on the tender's page tables and GDT, at `entry` with `stack`
+/// and the boot information's address in %rdi.
+int swiftlet_hvt_start(struct swiftlet_hvt *vm, uint64_t entry, uint64_t stack, uint64_t boot_info);
+
+/// Runs the vCPU until it exits to the tender.
+int swiftlet_hvt_run(struct swiftlet_hvt *vm, struct swiftlet_hvt_exit *exit);
+
 #endif

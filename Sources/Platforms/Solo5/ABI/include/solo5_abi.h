@@ -79,4 +79,36 @@ _Static_assert(sizeof(struct spt_boot_info) == 40, "spt boot info");
 #define SPT_BOOT_INFO_BASE (SPT_HOST_MEMORY_BASE + 0x1000)
 #define SPT_CMDLINE_SIZE 8192
 
+// hvt: what the tender leaves at guest physical address 0x10000 (pointer fields are guest
+// addresses). Bytes 40..55 came in Solo5 v0.11 (a network ring we do not offer: left zero).
+struct hvt_boot_info {
+    uint64_t memory_size;
+    uint64_t kernel_end;
+    uint64_t cpu_cycle_frequency;  // TSC ticks per second
+    uint64_t cmdline;
+    uint64_t manifest;
+    uint32_t host_features;
+    uint32_t guest_features;
+    uint64_t net_ring;
+};
+_Static_assert(sizeof(struct hvt_boot_info) == 56, "hvt boot info");
+#define HVT_BOOT_INFO_BASE 0x10000
+#define HVT_GUEST_MIN_BASE 0x100000
+
+// hvt hypercalls: a 32-bit OUT to port 0x500 + number, carrying the guest address of the
+// argument structure below.
+#define HVT_HYPERCALL_PORT_BASE 0x500
+enum hvt_hypercall {
+    HVT_HYPERCALL_WALLTIME = 1, HVT_HYPERCALL_PUTS, HVT_HYPERCALL_POLL, HVT_HYPERCALL_BLOCK_WRITE,
+    HVT_HYPERCALL_BLOCK_READ, HVT_HYPERCALL_NET_WRITE, HVT_HYPERCALL_NET_READ, HVT_HYPERCALL_HALT,
+};
+struct hvt_walltime { uint64_t nanoseconds; };
+struct hvt_puts { uint64_t data; uint64_t length; };
+struct hvt_poll { uint64_t timeout_nanoseconds; uint64_t ready_set; int32_t result; };
+struct hvt_block_io { uint64_t handle; uint64_t offset; uint64_t data; uint64_t length; int32_t result; };
+struct hvt_net_io { uint64_t handle; uint64_t data; uint64_t length; int32_t result; };
+struct hvt_halt { uint64_t cookie; int32_t exit_status; };
+_Static_assert(sizeof(struct hvt_poll) == 24 && sizeof(struct hvt_block_io) == 40, "hvt hypercalls");
+_Static_assert(sizeof(struct hvt_net_io) == 32 && sizeof(struct hvt_halt) == 16, "hvt hypercalls");
+
 #endif
