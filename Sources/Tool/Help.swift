@@ -29,7 +29,7 @@ struct Help {
           run [-t TARGET] [--KEY=VALUE ...] [-- ARGS]  configure if needed, build, and run it with ARGS
           describe                                  print the resolved devices, keys and modules
           clean                                     remove _build/ and dist/
-          tender spt                                build the spt tender if needed and print its path
+          tender spt|hvt                            build that tender if needed and print its path
           help [COMMAND]                            show help; `swiftlet help configure` lists targets and keys
 
         Targets: \(Target.names) (default: unix).
