@@ -110,7 +110,7 @@ struct BuildPlan: Codable, Equatable {
         lines += unikernel.keys.isEmpty ? ["  (none)"] : unikernel.keys.map { key in
             "  \(key.name): \(key.keyType.helpName) = \(key.keyType.display(keyValues[key.name]!)) (\(key.stage))"
         }
-        if target == .spt {
+        if target == .spt || target == .hvt {
             let entries = Solo5Manifest(plan: self).entries
             lines.append("solo5 manifest: " + (entries.isEmpty ? "(no devices)"
                 : entries.map { "\($0.name) (\($0.type == 1 ? "block" : "net"))" }.joined(separator: ", ")))

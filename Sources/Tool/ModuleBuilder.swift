@@ -24,13 +24,14 @@ struct BuildProfile: Equatable {
         swiftFlags: embedded.swiftFlags + ["-Xfrontend", "-function-sections"],
         cFlags: ["-O2", "-fPIE", "-ffunction-sections", "-fdata-sections", "-Wall"],
         linkFlags: [])
-    /// spt: Embedded Swift and freestanding C in a static image, in sections the linker can drop.
-    static let spt = BuildProfile(
-        name: "spt",
+    /// The Solo5 targets (spt, hvt): Embedded Swift and freestanding C in a static image, in
+    /// sections the linker can drop.
+    static let solo5 = BuildProfile(
+        name: "solo5",
         // Full LTO: the Swift objects are LLVM bitcode and ld.lld optimises the whole image at
         // once, dropping module globals (and the code they keep alive) that nothing uses.
         swiftFlags: embedded.swiftFlags + ["-Xfrontend", "-function-sections", "-Xcc", "-fno-pic", "-lto=llvm-full"],
-        cFlags: ["--target=x86_64-unknown-linux-gnu", "-Os", "-ffreestanding", "-fno-builtin", "-fno-pic",
+        cFlags: ["--target=x86_64-unknown-linux-gnu", "-Os", "-ffreestanding", "-fno-builtin", "-fno-pic", "-mno-sse",
                  "-fstack-protector-strong", "-ffunction-sections", "-fdata-sections", "-Wall"],
         linkFlags: [])
 }

@@ -48,6 +48,8 @@ enum ModuleCatalog {
                       isTargetIndependent: false, isInPackage: false),
         LibraryModule(name: "CSwiftletSPT", path: "Sources/Platforms/Solo5/SPT", language: .c,
                       dependencies: ["CSolo5ABI", "CSwiftletSolo5"], isTargetIndependent: false, isInPackage: false),
+        LibraryModule(name: "CSwiftletHVT", path: "Sources/Platforms/Solo5/HVT", language: .c,
+                      dependencies: ["CSolo5ABI", "CSwiftletSolo5"], isTargetIndependent: false, isInPackage: false),
         // The tenders: Embedded Swift programs for the host, so they start as fast as C ones.
         LibraryModule(name: "HostLibc", path: "Sources/Tenders/HostLibc", language: .headers,
                       dependencies: [], isTargetIndependent: false, isInPackage: false),

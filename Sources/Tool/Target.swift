@@ -12,7 +12,7 @@ enum Target: String, CaseIterable, Codable {
     }
 
     /// Whether this version of Swiftlet can build for the target.
-    var isAvailable: Bool { self == .unix || self == .spt }
+    var isAvailable: Bool { self != .virtio }
 
     /// The file name of the built image.
     func imageName(for unikernel: String) -> String {
@@ -24,7 +24,8 @@ enum Target: String, CaseIterable, Codable {
         switch self {
         case .unix: ["SwiftletDevices", "SwiftletRuntime", "SwiftletUnix"]
         case .spt: ["SwiftletDevices", "SwiftletRuntime", "SwiftletSolo5", "CSwiftletSPT"]
-        case .hvt, .virtio: []
+        case .hvt: ["SwiftletDevices", "SwiftletRuntime", "SwiftletSolo5", "CSwiftletHVT"]
+        case .virtio: []
         }
     }
 
@@ -39,7 +40,7 @@ enum Target: String, CaseIterable, Codable {
     var profile: BuildProfile {
         switch self {
         case .unix: .unix
-        case .spt, .hvt, .virtio: .spt
+        case .spt, .hvt, .virtio: .solo5
         }
     }
 

@@ -109,10 +109,10 @@ public struct Tool {
         switch target {
         case .unix:
             command = [image.path] + arguments
-        case .spt:
-            let tender = try TenderBuilder(home: try SwiftletHome.locate()).build(.spt).path
+        case .spt, .hvt:
+            let tender = try TenderBuilder(home: try SwiftletHome.locate()).build(target).path
             command = [tender, image.path, "--"] + arguments
-        case .hvt, .virtio:
+        case .virtio:
             throw ToolError("running \(target.rawValue) images is not available yet")
         }
         fflush(stdout)

@@ -50,9 +50,9 @@ import Testing
     }
 
     @Test func targetsNotYetBuiltSaySo() {
-        let failure = error { _ = try plan(target: .hvt) }
-        #expect(failure?.message == "target hvt is not available yet in this version of Swiftlet")
-        #expect(failure?.hint == "available targets: unix, spt")
+        let failure = error { _ = try plan(target: .virtio) }
+        #expect(failure?.message == "target virtio is not available yet in this version of Swiftlet")
+        #expect(failure?.hint == "available targets: unix, spt, hvt")
     }
 
     @Test func devicesWithoutAnImplementationSaySo() throws {

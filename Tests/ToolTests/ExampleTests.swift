@@ -75,7 +75,7 @@ import Testing
         #expect(help.status == 0, "\(help.stderr)")
         #expect(help.stdout.contains("--hello=STRING  How to say hello. (default: \"Hello World!\"; runtime key; Keys.hello)"))
         #expect(help.stdout.contains("unix    an ordinary Linux executable"))
-        #expect(help.stdout.contains("time: TimeDevice (unix: PlatformTime<UnixPlatform>; spt: PlatformTime<Solo5Platform>)"))
+        #expect(help.stdout.contains("time: TimeDevice (unix: PlatformTime<UnixPlatform>; spt: PlatformTime<Solo5Platform>; hvt: PlatformTime<Solo5Platform>)"))
     }
 
     @Test func configureChangesARuntimeKeysDefault() throws {
@@ -114,9 +114,9 @@ import Testing
         let badValue = try Support.swiftlet(["configure", "--hello"], in: folder)
         #expect(badValue.status == 2)
         #expect(badValue.stderr.contains("--hello needs a value"))
-        let later = try Support.swiftlet(["configure", "-t", "hvt"], in: folder)
+        let later = try Support.swiftlet(["configure", "-t", "virtio"], in: folder)
         #expect(later.status == 1)
-        #expect(later.stderr.contains("target hvt is not available yet"))
+        #expect(later.stderr.contains("target virtio is not available yet"))
     }
 
     @Test func describePrintsTheDeviceGraph() throws {

@@ -30,7 +30,7 @@ extension DeviceImplementation {
     /// The runtime's generic implementation over the platform interface, on every target that
     /// has a platform: `PlatformTime<UnixPlatform>` on unix, `PlatformTime<Solo5Platform>` on spt.
     static func generic(_ type: String, _ expression: String) -> [Target: DeviceImplementation] {
-        let targets: [Target] = [.unix, .spt]
+        let targets: [Target] = [.unix, .spt, .hvt]
         return Dictionary(uniqueKeysWithValues: targets.map { target in
             (target, DeviceImplementation(typeName: "\(type)<\(target.platformType)>", expression: expression, modules: []))
         })

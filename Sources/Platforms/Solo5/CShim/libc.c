@@ -63,8 +63,10 @@ char *strncpy(char *to, const char *from, size_t n) {
     return to;
 }
 
-// Rounds up, for the standard library's hash-table sizing (no libm here).
-double ceil(double x) {
+// Rounds up, for the standard library's hash-table sizing (no libm here). The runtime's C is
+// built without SSE (hvt on emulating KVM hosts cannot run it); a double travels in an SSE
+// register by the ABI, so this one function is built with it.
+__attribute__((target("sse2"))) double ceil(double x) {
     if (!(x > -4503599627370496.0 && x < 4503599627370496.0)) return x;  // |x| >= 2^52, inf, nan
     double whole = (double)(long long)x;
     return whole < x ? whole + 1.0 : (whole == 0.0 ? x * 0.0 : whole);

@@ -1,0 +1,242 @@
+// Swiftlet's bindings for Solo5's hvt target: the unikernel runs in a KVM virtual machine, in
+// long mode at ring 0, and reaches the tender (swiftlet-hvt or solo5-hvt) only through
+// hypercalls: 32-bit OUTs to ports 0x500 + n carrying the address of an argument structure.
+#include <stdint.h>
+#include "swiftlet_solo5.h"
+#include "solo5_abi.h"
+
+void swiftlet_solo5_start(const char *cmdline, uintptr_t heap_start, size_t heap_size, uint64_t memory_size)
+    __attribute__((noreturn));
+
+static const struct hvt_boot_info *boot_info;
+uint64_t swiftlet_platform_cpu_ticks(void);
+
+static void hypercall(int number, volatile void *argument) {
+    __asm__ volatile("outl %0, %1" : : "a"((uint32_t)(uintptr_t)argument),
+                     "d"((uint16_t)(HVT_HYPERCALL_PORT_BASE + number)) : "memory");
+}
+
+// ---- time: the TSC, scaled by the frequency the tender measured ---------------------------
+
+static uint64_t tsc_at_boot, nanoseconds_per_tick_scaled;
+static unsigned tick_shift;
+
+// nanoseconds = ticks * 10^9 / frequency, as (ticks * multiplier) >> shift with the largest shift
+// whose multiplier fits 32 bits: exact enough, and no 128-bit division at run time.
+__attribute__((no_stack_protector)) static void clock_init(uint64_t frequency) {
+    tick_shift = 32;
+    while (tick_shift > 0 && (1000000000ull << tick_shift) / frequency > 0xffffffffull) tick_shift--;
+    nanoseconds_per_tick_scaled = (1000000000ull << tick_shift) / frequency;
+    tsc_at_boot = swiftlet_platform_cpu_ticks();
+}
+
+uint64_t swiftlet_platform_cpu_ticks(void) {
+    uint32_t low, high;
+    __asm__ volatile("rdtsc" : "=a"(low), "=d"(high));
+    return ((uint64_t)high << 32) | low;
+}
+
+solo5_time_t solo5_clock_monotonic(void) {
+    unsigned __int128 ticks = swiftlet_platform_cpu_ticks() - tsc_at_boot;
+    return (uint64_t)((ticks * nanoseconds_per_tick_scaled) >> tick_shift);
+}
+
+solo5_time_t solo5_clock_wall(void) {
+    volatile struct hvt_walltime now = {0};
+    hypercall(HVT_HYPERCALL_WALLTIME, &now);
+    return now.nanoseconds;
+}
+
+// ---- the Solo5 interface -------------------------------------------------------------------
+
+void solo5_exit(int status) {
+    volatile struct hvt_halt halt = {0, status};
+    hypercall(HVT_HYPERCALL_HALT, &halt);
+    for (;;) __asm__ volatile("hlt");
+}
+
+void solo5_abort(void) { solo5_exit(255); }
+
+void solo5_console_write(const char *buffer, size_t size) {
+    volatile struct hvt_puts puts = {(uint64_t)(uintptr_t)buffer, size};
+    hypercall(HVT_HYPERCALL_PUTS, &puts);
+}
+
+void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set) {
+    solo5_time_t now = solo5_clock_monotonic();
+    volatile struct hvt_poll poll = {deadline > now ? deadline - now : 0, 0, 0};
+    hypercall(HVT_HYPERCALL_POLL, &poll);
+    if (ready_set) *ready_set = poll.ready_set;
+}
+
+static const struct solo5_manifest *manifest(void) {
+    return (const struct solo5_manifest *)(uintptr_t)boot_info->manifest;
+}
+
+static solo5_result_t acquire(const char *name, uint32_t type, solo5_handle_t *handle) {
+    const struct solo5_manifest *list = manifest();
+    for (uint32_t index = 1; index < list->entries; index++) {
+        const struct solo5_manifest_entry *entry = &list->entry[index];
+        int same = 1;
+        for (int i = 0; i < SOLO5_MANIFEST_NAME_SIZE; i++) {
+            if (entry->name[i] != name[i]) { same = 0; break; }
+            if (!name[i]) break;
+        }
+        if (same && entry->type == type && entry->attached) { *handle = index; return SOLO5_R_OK; }
+    }
+    return SOLO5_R_EINVAL;
+}
+
+solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle, struct solo5_net_info *info) {
+    solo5_result_t result = acquire(name, SOLO5_DEVICE_NET, handle);
+    if (result != SOLO5_R_OK) return result;
+    const struct solo5_manifest_entry *entry = &manifest()->entry[*handle];
+    for (int i = 0; i < 6; i++) info->mac_address[i] = entry->device.net.mac[i];
+    info->mtu = entry->device.net.mtu;
+    return SOLO5_R_OK;
+}
+
+solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buffer, size_t size) {
+    volatile struct hvt_net_io io = {handle, (uint64_t)(uintptr_t)buffer, size, 0};
+    hypercall(HVT_HYPERCALL_NET_WRITE, &io);
+    return (solo5_result_t)io.result;
+}
+
+solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buffer, size_t size, size_t *read_size) {
+    volatile struct hvt_net_io io = {handle, (uint64_t)(uintptr_t)buffer, size, 0};
+    hypercall(HVT_HYPERCALL_NET_READ, &io);
+    if (io.result == SOLO5_R_OK) *read_size = io.length;
+    return (solo5_result_t)io.result;
+}
+
+solo5_result_t solo5_block_acquire(const char *name, solo5_handle_t *handle, struct solo5_block_info *info) {
+    solo5_result_t result = acquire(name, SOLO5_DEVICE_BLOCK, handle);
+    if (result != SOLO5_R_OK) return result;
+    const struct solo5_manifest_entry *entry = &manifest()->entry[*handle];
+    info->capacity = entry->device.block.capacity;
+    info->block_size = entry->device.block.block_size;
+    return SOLO5_R_OK;
+}
+
+static solo5_result_t block_io(int call, solo5_handle_t handle, solo5_off_t offset, const uint8_t *buffer, size_t size) {
+    const struct solo5_manifest *list = manifest();
+    if (handle >= list->entries || list->entry[handle].type != SOLO5_DEVICE_BLOCK) return SOLO5_R_EINVAL;
+    uint64_t block = list->entry[handle].device.block.block_size;
+    // One whole block per call, as Solo5's guests do.
+    if (block == 0 || offset % block != 0 || size != block) return SOLO5_R_EINVAL;
+    volatile struct hvt_block_io io = {handle, offset, (uint64_t)(uintptr_t)buffer, size, 0};
+    hypercall(call, &io);
+    return (solo5_result_t)io.result;
+}
+
+solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset, const uint8_t *buffer, size_t size) {
+    return block_io(HVT_HYPERCALL_BLOCK_WRITE, handle, offset, buffer, size);
+}
+
+solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset, uint8_t *buffer, size_t size) {
+    return block_io(HVT_HYPERCALL_BLOCK_READ, handle, offset, buffer, size);
+}
+
+int swiftlet_platform_set_tls_base(uintptr_t base) {
+    __asm__ volatile("wrmsr" : : "c"(0xc0000100u), "a"((uint32_t)base), "d"((uint32_t)(base >> 32)));
+    return 0;
+}
+
+// ---- traps: our own GDT and IDT, so a fault prints what happened instead of resetting -------
+
+static const char *const trap_names[32] = {
+    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
+    "device not available", "double fault", "coprocessor overrun", "invalid TSS", "segment not present",
+    "stack fault", "general protection fault", "page fault", "reserved", "x87 floating-point error",
+    "alignment check", "machine check", "SIMD floating-point error", "virtualization", "control protection",
+};
+
+static void hex(char *to, uint64_t value) {
+    for (int i = 15; i >= 0; i--) { to[i] = "0123456789abcdef"[value & 15]; value >>= 4; }
+}
+
+/// Called by the trap stubs with the vector, the error code (0 if none) and the faulting RIP.
+__attribute__((used, noreturn)) void swiftlet_hvt_trap(uint64_t vector, uint64_t error, uint64_t rip) {
+    uint64_t cr2;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+    char line[] = "Swiftlet: trap at rip=0x................ error=0x................ cr2=0x................: ";
+    hex(line + 24, rip);
+    hex(line + 48, error);
+    hex(line + 70, cr2);
+    solo5_console_write(line, sizeof line - 1);
+    const char *name = vector < 32 && trap_names[vector] ? trap_names[vector] : "exception";
+    size_t length = 0;
+    while (name[length]) length++;
+    solo5_console_write(name, length);
+    solo5_console_write("\n", 1);
+    solo5_exit(255);
+}
+
+// One stub per vector: push a zero error code where the CPU pushes none, then the vector.
+#define TRAP_WITHOUT_ERROR(n) "trap_" #n ": push $0\n push $" #n "\n jmp trap_common\n"
+#define TRAP_WITH_ERROR(n) "trap_" #n ": push $" #n "\n jmp trap_common\n"
+__asm__(".text\n"
+        TRAP_WITHOUT_ERROR(0) TRAP_WITHOUT_ERROR(1) TRAP_WITHOUT_ERROR(2) TRAP_WITHOUT_ERROR(3)
+        TRAP_WITHOUT_ERROR(4) TRAP_WITHOUT_ERROR(5) TRAP_WITHOUT_ERROR(6) TRAP_WITHOUT_ERROR(7)
+        TRAP_WITH_ERROR(8) TRAP_WITHOUT_ERROR(9) TRAP_WITH_ERROR(10) TRAP_WITH_ERROR(11)
+        TRAP_WITH_ERROR(12) TRAP_WITH_ERROR(13) TRAP_WITH_ERROR(14) TRAP_WITHOUT_ERROR(15)
+        TRAP_WITHOUT_ERROR(16) TRAP_WITH_ERROR(17) TRAP_WITHOUT_ERROR(18) TRAP_WITHOUT_ERROR(19)
+        TRAP_WITHOUT_ERROR(20) TRAP_WITH_ERROR(21)
+        "trap_common:\n"
+        "  pop %rdi\n"            // vector
+        "  pop %rsi\n"            // error code
+        "  mov (%rsp), %rdx\n"    // the RIP the CPU pushed
+        "  and $-16, %rsp\n"
+        "  call swiftlet_hvt_trap\n");
+extern char trap_0[], trap_1[], trap_2[], trap_3[], trap_4[], trap_5[], trap_6[], trap_7[], trap_8[], trap_9[],
+    trap_10[], trap_11[], trap_12[], trap_13[], trap_14[], trap_15[], trap_16[], trap_17[], trap_18[], trap_19[],
+    trap_20[], trap_21[];
+
+static uint64_t gdt[3] = {0, 0x00AF9A000000FFFFull /* code, 64-bit */, 0x00CF92000000FFFFull /* data */};
+static struct { uint64_t low, high; } idt[32];
+
+// Runs before the thread block holding the stack canary exists: no stack protector.
+__attribute__((no_stack_protector)) static void install_traps(void) {
+    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {sizeof gdt - 1, (uint64_t)(uintptr_t)gdt};
+    __asm__ volatile("lgdt %0\n"
+                     "  pushq $0x08\n  leaq 1f(%%rip), %%rax\n  pushq %%rax\n  lretq\n"
+                     "1: movw $0x10, %%ax\n  movw %%ax, %%ds\n  movw %%ax, %%es\n  movw %%ax, %%ss\n"
+                     : : "m"(gdtr) : "rax", "memory");
+    char *stubs[22] = {trap_0, trap_1, trap_2, trap_3, trap_4, trap_5, trap_6, trap_7, trap_8, trap_9, trap_10,
+                       trap_11, trap_12, trap_13, trap_14, trap_15, trap_16, trap_17, trap_18, trap_19, trap_20, trap_21};
+    for (int i = 0; i < 22; i++) {
+        uint64_t at = (uint64_t)(uintptr_t)stubs[i];
+        // Present, ring 0, 64-bit interrupt gate, code selector 0x08.
+        idt[i].low = (at & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((at >> 16 & 0xffff) << 48);
+        idt[i].high = at >> 32;
+    }
+    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {sizeof idt - 1, (uint64_t)(uintptr_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+// ---- entry ---------------------------------------------------------------------------------
+
+/// The tender starts the vCPU here, in long mode, with the boot information's address in %rdi.
+__attribute__((noreturn, no_stack_protector))
+void _start(const struct hvt_boot_info *info) {
+    boot_info = info;
+    install_traps();
+    clock_init(info->cpu_cycle_frequency);
+    uintptr_t heap_start = ((uintptr_t)info->kernel_end + 4095) & ~(uintptr_t)4095;
+    uintptr_t stack_reserve = 1 << 20;
+    size_t heap_size = info->memory_size - stack_reserve > heap_start ? info->memory_size - stack_reserve - heap_start : 0;
+    swiftlet_solo5_start((const char *)(uintptr_t)info->cmdline, heap_start, heap_size, info->memory_size);
+}
+
+// ---- ELF notes -----------------------------------------------------------------------------
+
+const struct solo5_abi1_note swiftlet_abi1_note __attribute__((section(".note.solo5.abi"), aligned(4), used)) = {
+    .header = {sizeof(SOLO5_NOTE_NAME), sizeof(struct solo5_abi1_note) - sizeof(struct solo5_note_header),
+               SOLO5_ABI1_NOTE_TYPE, SOLO5_NOTE_NAME},
+    .target = SOLO5_ABI_HVT, .version = SOLO5_HVT_ABI_VERSION,
+};
+
+const char swiftlet_interp[24] __attribute__((section(".interp"), aligned(8), used)) = "/nonexistent/solo5/";
+
+const struct { uint32_t name_size, description_size, type; char name[8]; uint32_t data; }
+    swiftlet_openbsd_note __attribute__((section(".note.solo5.not_openbsd"), aligned(4), used)) = {8, 4, 1, "OpenBSD", 0};
