@@ -19,17 +19,20 @@ struct TenderBuilder {
         let modules = try ModuleCatalog.closure(of: [module])
         let products = try ModuleBuilder(home: home, profile: .tender).build(modules)
         let tender = products.cache.appendingPathComponent(name)
-        let newestPart = products.objects.compactMap { modificationDate($0) }.max() ?? .distantFuture
-        if let built = modificationDate(tender), built >= newestPart { return tender }
-        let swiftc = URL(fileURLWithPath: try Shell.swiftc())
-        let unicode = swiftc.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a")
-        let partial = tender.appendingPathExtension("partial")
-        try Shell.compile(try Shell.cc(), ["-static-pie", "-O2", "-fuse-ld=lld", "-Wl,--gc-sections", "-o", partial.path]
-                            + products.objects.map(\.path) + [unicode.path, "-lm"],
-                          what: "linking \(name)")
-        try replace(tender, with: partial)
-        return tender
+        // Parallel builds (tests, two shells) link under one lock, and the second finds it done.
+        return try withLock(on: products.cache.appendingPathComponent(".\(name).lock")) { () throws(ToolError) -> URL in
+            let newestPart = products.objects.compactMap { modificationDate($0) }.max() ?? .distantFuture
+            if let built = modificationDate(tender), built >= newestPart { return tender }
+            let swiftc = URL(fileURLWithPath: try Shell.swiftc())
+            let unicode = swiftc.deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a")
+            let partial = tender.appendingPathExtension("partial")
+            try Shell.compile(try Shell.cc(), ["-static-pie", "-O2", "-fuse-ld=lld", "-Wl,--gc-sections", "-o", partial.path]
+                                + products.objects.map(\.path) + [unicode.path, "-lm"],
+                              what: "linking \(name)")
+            try replace(tender, with: partial)
+            return tender
+        }
     }
 
     private func modificationDate(_ url: URL) -> Date? {
