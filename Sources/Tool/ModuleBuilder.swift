@@ -18,6 +18,14 @@ struct BuildProfile: Equatable {
         name: "embedded",
         swiftFlags: ["-target", "x86_64-unknown-linux-gnu", "-enable-experimental-feature", "Embedded", "-Osize"],
         cFlags: ["-Os", "-ffreestanding"], linkFlags: [])
+    /// hvt: as `solo5`, with Swift code built without SSE (a KVM that only emulates its guests,
+    /// like kvm_pvm, cannot run SSE); `double`s then travel on the x87 stack, so the C runtime's
+    /// one floating-point function is built to match.
+    static let hvt = BuildProfile(
+        name: "hvt",
+        swiftFlags: solo5.swiftFlags.filter { $0 != "-lto=llvm-full" } + ["-Xcc", "-mno-sse", "-Xcc", "-mno-sse2"],
+        cFlags: solo5.cFlags + ["-DSWIFTLET_X87_FLOAT"],
+        linkFlags: [])
     /// The tenders: Embedded Swift for the host, linked statically with the C library.
     static let tender = BuildProfile(
         name: "tender",

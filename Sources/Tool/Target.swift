@@ -40,7 +40,8 @@ enum Target: String, CaseIterable, Codable {
     var profile: BuildProfile {
         switch self {
         case .unix: .unix
-        case .spt, .hvt, .virtio: .solo5
+        case .spt, .virtio: .solo5
+        case .hvt: .hvt
         }
     }
 

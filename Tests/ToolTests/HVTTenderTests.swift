@@ -65,28 +65,17 @@ struct HVTTenderTests {
     }
 }
 
-/// Swift unikernels on hvt. Where KVM only emulates guests (kvm_pvm, as on this project's CI
-/// machines) SSE instructions cannot run, and Swift code uses them from its first steps; there
-/// the test checks that the guest boots through its bindings (GDT, IDT, clock, heap, banner by
-/// hypercall) and that the tender names the reason it stops. On hardware KVM it must exit 0.
+/// `swiftlet run -t hvt` starts the hvt tender (the matrix covers hvt unikernels in detail).
 @Suite(.enabled(if: kvmUsable, "no usable /dev/kvm here: hvt unikernels are not tested"))
 struct HVTUnikernelTests {
-    static let kvmEmulatesGuests = FileManager.default.fileExists(atPath: "/sys/module/kvm_pvm")
-
-    @Test func noopBootsOnHVT() throws {
+    @Test func runStartsTheHVTTender() throws {
         let folder = try Support.copy("Examples/noop")
         defer { Support.remove(folder) }
         #expect(try Support.swiftlet(["configure", "-t", "hvt"], in: folder).status == 0)
         let build = try Support.swiftlet(["build"], in: folder)
         try #require(build.status == 0, "\(build.stderr)")
-        let result = try Support.run(Support.swiftlet, ["run"], in: folder, timeout: 60)
+        let result = try Support.run(Support.swiftlet, ["run"], in: folder, timeout: 120)
         #expect(result.stdout.contains("Swiftlet: memory map: 512 MB addressable:"), "\(result.stdout)\(result.stderr)")
-        if Self.kvmEmulatesGuests {
-            print("hvt: this KVM (kvm_pvm) emulates guests and cannot run SSE; checking the boot up to the first SSE instruction")
-            #expect(result.status == 1)
-            #expect(result.stderr.contains("KVM could not emulate the instruction"), "\(result.stderr)")
-        } else {
-            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        }
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 }

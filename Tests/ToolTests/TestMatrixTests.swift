@@ -53,10 +53,28 @@ import Testing
              marker: "SUCCESS: exit-status 7"),
         Case(unikernel: "Tests/Unikernels/exit-status", target: "spt", arguments: ["--fail"], expected: .exits(1),
              marker: "start() failed: asked to fail by --fail"),
+        // hvt, in a KVM virtual machine. Where KVM emulates every guest instruction (kvm_pvm) it
+        // runs a few million instructions a second, so the allocation-heavy heap test (the same
+        // allocator as spt's) runs on spt only.
+        Case(unikernel: "Examples/noop", target: "hvt", expected: .exits(0), marker: "Swiftlet: memory map"),
+        Case(unikernel: "Examples/hello-key", target: "hvt", arguments: ["--hello=Bonjour"], expected: .exits(0),
+             marker: "INF [application] Bonjour"),
+        Case(unikernel: "Tests/Unikernels/time", target: "hvt", expected: .exits(0), marker: "SUCCESS: time"),
+        Case(unikernel: "Tests/Unikernels/stack-protector", target: "hvt", expected: .exits(255),
+             marker: "Swiftlet: stack smashing detected; aborting"),
+        Case(unikernel: "Tests/Unikernels/write-text", target: "hvt", expected: .exits(1), marker: "the guest touched memory it may not"),
+        Case(unikernel: "Tests/Unikernels/arguments", target: "hvt", arguments: ["--text=a \"b\" c é", "--number=-5", "--flag"],
+             expected: .exits(0), marker: "text=[a \"b\" c é] number=-5 flag=true"),
+        Case(unikernel: "Tests/Unikernels/exit-status", target: "hvt", arguments: ["--status=7"], expected: .exits(7),
+             marker: "SUCCESS: exit-status 7"),
     ]
 
     @Test(arguments: cases)
     func unikernelEndsAsExpected(_ test: Case) throws {
+        if test.target == "hvt" && !kvmUsable {
+            print("\(test.testDescription): skipped, no usable /dev/kvm here")
+            return
+        }
         let folder = try Support.copy(test.unikernel)
         defer { Support.remove(folder) }
         let configure = try Support.swiftlet(["configure", "-t", test.target], in: folder)
@@ -67,7 +85,8 @@ import Testing
         let image = folder.appendingPathComponent("dist/\(name)\(test.target == "unix" ? "" : "." + test.target)").path
         let result = test.target == "unix"
             ? try Support.run(image, test.arguments, in: folder, timeout: 60)
-            : try Support.run(Support.swiftletSPT, test.tenderOptions + [image, "--"] + test.arguments, in: folder, timeout: 60)
+            : try Support.run(test.target == "spt" ? Support.swiftletSPT : HVTTenderTests.tender,
+                              test.tenderOptions + [image, "--"] + test.arguments, in: folder, timeout: 120)
         let output = result.stdout + result.stderr
         switch test.expected {
         case .exits(let status):

@@ -86,3 +86,33 @@ int swiftlet_hvt_run(struct swiftlet_hvt *vm, struct swiftlet_hvt_exit *exit) {
     exit->rip = ioctl(vm->vcpu, KVM_GET_REGS, &regs) == 0 ? regs.rip : 0;
     return 0;
 }
+
+int swiftlet_hvt_get_cpu(struct swiftlet_hvt *vm, uint64_t registers[16], uint64_t *rip, uint64_t *rflags, uint8_t xmm[256]) {
+    struct kvm_regs regs;
+    struct kvm_fpu fpu;
+    if (ioctl(vm->vcpu, KVM_GET_REGS, &regs) < 0 || ioctl(vm->vcpu, KVM_GET_FPU, &fpu) < 0) return -1;
+    // In instruction-encoding order: rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8 ... r15.
+    uint64_t ordered[16] = {regs.rax, regs.rcx, regs.rdx, regs.rbx, regs.rsp, regs.rbp, regs.rsi, regs.rdi,
+                            regs.r8, regs.r9, regs.r10, regs.r11, regs.r12, regs.r13, regs.r14, regs.r15};
+    memcpy(registers, ordered, sizeof ordered);
+    *rip = regs.rip;
+    *rflags = regs.rflags;
+    memcpy(xmm, fpu.xmm, sizeof fpu.xmm);
+    return 0;
+}
+
+int swiftlet_hvt_set_cpu(struct swiftlet_hvt *vm, const uint64_t registers[16], uint64_t rip, uint64_t rflags,
+                         const uint8_t xmm[256]) {
+    struct kvm_regs regs;
+    struct kvm_fpu fpu;
+    if (ioctl(vm->vcpu, KVM_GET_REGS, &regs) < 0 || ioctl(vm->vcpu, KVM_GET_FPU, &fpu) < 0) return -1;
+    regs.rax = registers[0]; regs.rcx = registers[1]; regs.rdx = registers[2]; regs.rbx = registers[3];
+    regs.rsp = registers[4]; regs.rbp = registers[5]; regs.rsi = registers[6]; regs.rdi = registers[7];
+    regs.r8 = registers[8]; regs.r9 = registers[9]; regs.r10 = registers[10]; regs.r11 = registers[11];
+    regs.r12 = registers[12]; regs.r13 = registers[13]; regs.r14 = registers[14]; regs.r15 = registers[15];
+    regs.rip = rip;
+    regs.rflags = rflags;
+    memcpy(fpu.xmm, xmm, sizeof fpu.xmm);
+    if (ioctl(vm->vcpu, KVM_SET_FPU, &fpu) < 0) return -1;
+    return ioctl(vm->vcpu, KVM_SET_REGS, &regs);
+}

@@ -66,8 +66,13 @@ func run(_ arguments: [String]) throws(TenderError) -> Int32 {
             if let status = try hypercalls.serve(Int(exit.port) - Int(HVT_HYPERCALL_PORT_BASE), argument: UInt64(exit.value)) {
                 return status
             }
+        case 6:  // KVM_EXIT_MMIO: a guest access outside writable memory, e.g. a write to its code
+            throw TenderError("the guest touched memory it may not (a write to its code or read-only data, "
+                              + "or an address outside guest memory) at rip=0x\(String(exit.rip, radix: 16))")
         case 2:
             throw TenderError("invalid guest port access: port=0x\(String(exit.port, radix: 16)) at rip=0x\(String(exit.rip, radix: 16))")
+        case 17 where exit.suberror == 1 && completeSSEInstruction(&machine, memory: memory):
+            continue
         case 17 where exit.suberror == 1:
             throw TenderError("KVM could not emulate the instruction at rip=0x\(String(exit.rip, radix: 16)) "
                               + "(on hosts whose KVM emulates guests, such as kvm_pvm, SSE instructions fail)")
@@ -75,6 +80,56 @@ func run(_ arguments: [String]) throws(TenderError) -> Int32 {
             throw TenderError("the virtual CPU stopped (KVM exit \(exit.reason), suberror \(exit.suberror)) at rip=0x\(String(exit.rip, radix: 16))")
         }
     }
+}
+
+/// Completes the instruction the vCPU stopped at (see `SSEInstruction`), for KVM hosts that
+/// emulate their guests and cannot (kvm_pvm). Guest addresses are physical ones: the page tables are an identity map.
+func completeSSEInstruction(_ machine: inout swiftlet_hvt, memory: GuestMemory) -> Bool {
+    var registers = [UInt64](repeating: 0, count: 16)
+    var xmm = [UInt8](repeating: 0, count: 256)
+    var rip: UInt64 = 0, flags: UInt64 = 0
+    guard swiftlet_hvt_get_cpu(&machine, &registers, &rip, &flags, &xmm) == 0, memory.contains(rip, count: 15) else { return false }
+    let bytes = (0..<15).map { memory.pointer(rip + UInt64($0)).load(as: UInt8.self) }
+    guard let instruction = SSEInstruction.decode(bytes, registers: registers, rip: rip) else { return false }
+    var source = [UInt8](repeating: 0, count: 16)
+    switch instruction.operand {
+    case .register(let number):
+        source = Array(xmm[(number * 16)..<(number * 16 + 16)])
+    case .memory(let address):
+        guard memory.contains(address, count: 16) else { return false }
+        if instruction.operation != .store {
+            source = (0..<16).map { memory.pointer(address + UInt64($0)).load(as: UInt8.self) }
+        }
+    }
+    let target = instruction.register * 16
+    switch instruction.operation {
+    case .load:
+        for index in 0..<16 { xmm[target + index] = source[index] }
+    case .exclusiveOr:
+        for index in 0..<16 { xmm[target + index] ^= source[index] }
+    case .compareExchange16:
+        guard case .memory(let address) = instruction.operand else { return false }
+        let low = memory.pointer(address).loadUnaligned(as: UInt64.self)
+        let high = memory.pointer(address + 8).loadUnaligned(as: UInt64.self)
+        let zeroFlag: UInt64 = 1 << 6
+        if low == registers[0] && high == registers[2] {            // RDX:RAX matches
+            memory.write(value: (registers[3], registers[1]), at: address)  // store RCX:RBX
+            flags |= zeroFlag
+        } else {
+            registers[0] = low
+            registers[2] = high
+            flags &= ~zeroFlag
+        }
+    case .store:
+        let value = Array(xmm[target..<(target + 16)])
+        switch instruction.operand {
+        case .register(let number):
+            for index in 0..<16 { xmm[number * 16 + index] = value[index] }
+        case .memory(let address):
+            memory.write(value, at: address)
+        }
+    }
+    return swiftlet_hvt_set_cpu(&machine, registers, rip + UInt64(instruction.length), flags, xmm) == 0
 }
 
 /// Identity page tables and a boot GDT, laid out as Solo5's hvt guests expect: below 64 KiB

@@ -64,13 +64,30 @@ char *strncpy(char *to, const char *from, size_t n) {
 }
 
 // Rounds up, for the standard library's hash-table sizing (no libm here). The runtime's C is
-// built without SSE (hvt on emulating KVM hosts cannot run it); a double travels in an SSE
-// register by the ABI, so this one function is built with it.
+// built without SSE (hvt on emulating KVM hosts cannot run it). Where Swift code is built
+// without SSE too (hvt), a double travels on the stack and comes back on the x87 stack, so
+// ceil is written for that; elsewhere it travels in an SSE register, and ceil uses one.
+#ifdef SWIFTLET_X87_FLOAT
+__asm__(".text\n.globl ceil\n.type ceil,@function\nceil:\n"
+        "  fldl 8(%rsp)\n"             // the argument
+        "  sub $8, %rsp\n"
+        "  fnstcw (%rsp)\n"            // save the control word
+        "  movzwl (%rsp), %eax\n"
+        "  and $0xf3ff, %eax\n"
+        "  or $0x0800, %eax\n"         // rounding: towards +infinity
+        "  mov %ax, 2(%rsp)\n"
+        "  fldcw 2(%rsp)\n"
+        "  frndint\n"
+        "  fldcw (%rsp)\n"             // restore
+        "  add $8, %rsp\n"
+        "  ret\n");
+#else
 __attribute__((target("sse2"))) double ceil(double x) {
     if (!(x > -4503599627370496.0 && x < 4503599627370496.0)) return x;  // |x| >= 2^52, inf, nan
     double whole = (double)(long long)x;
     return whole < x ? whole + 1.0 : (whole == 0.0 ? x * 0.0 : whole);
 }
+#endif
 
 // Seeds for the standard library's hashing. Solo5 offers no entropy source, so this mixes the
 // CPU's timestamp counter: unpredictable enough to vary hash seeds between runs, NOT fit for

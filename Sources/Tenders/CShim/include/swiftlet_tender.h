@@ -48,6 +48,14 @@ int swiftlet_hvt_create(struct swiftlet_hvt *vm, void *memory, uint64_t memory_s
 /// and the boot information's address in %rdi.
 int swiftlet_hvt_start(struct swiftlet_hvt *vm, uint64_t entry, uint64_t stack, uint64_t boot_info);
 
+/// Reads the general registers (instruction-encoding order: rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi,
+/// r8..r15), RIP, RFLAGS and the 16 XMM registers.
+int swiftlet_hvt_get_cpu(struct swiftlet_hvt *vm, uint64_t registers[16], uint64_t *rip, uint64_t *rflags, uint8_t xmm[256]);
+
+/// Sets them back.
+int swiftlet_hvt_set_cpu(struct swiftlet_hvt *vm, const uint64_t registers[16], uint64_t rip, uint64_t rflags,
+                         const uint8_t xmm[256]);
+
 /// Runs the vCPU until it exits to the tender.
 int swiftlet_hvt_run(struct swiftlet_hvt *vm, struct swiftlet_hvt_exit *exit);
 
