@@ -96,6 +96,19 @@ public struct ELFImage {
         return (Self.u32(note, 0), Self.u32(note, 4))
     }
 
+    /// Checks that the image is built for `target` (Solo5's ABI target number) at `version`.
+    public func requireABI(target: UInt32, version: UInt32) throws(TenderError) {
+        let names: [UInt32: String] = [1: "hvt", 2: "spt", 3: "virtio"]
+        let abi = try abi()
+        let wanted = names[target] ?? "ABI target \(target)"
+        guard abi.target == target else {
+            throw TenderError("\(path) is built for another Solo5 target (\(names[abi.target] ?? "ABI target \(abi.target)")), not \(wanted)")
+        }
+        guard abi.version == version else {
+            throw TenderError("\(path) uses \(wanted) ABI version \(abi.version); this tender speaks version \(version)")
+        }
+    }
+
     static func u16(_ bytes: [UInt8], _ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
     static func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
         (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * UInt32($1)) }

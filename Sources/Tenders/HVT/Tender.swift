@@ -12,13 +12,7 @@ func run(_ arguments: [String]) throws(TenderError) -> Int32 {
         return 0
     }
     let image = try ELFImage(path: options.image)
-    let abi = try image.abi()
-    guard abi.target == UInt32(SOLO5_ABI_HVT.rawValue) else {
-        throw TenderError("\(options.image) is built for another Solo5 target (\(abi.target == 2 ? "spt" : "ABI target \(abi.target)")), not hvt")
-    }
-    guard abi.version == UInt32(SOLO5_HVT_ABI_VERSION) else {
-        throw TenderError("\(options.image) uses hvt ABI version \(abi.version); this tender speaks version \(SOLO5_HVT_ABI_VERSION)")
-    }
+    try image.requireABI(target: UInt32(SOLO5_ABI_HVT.rawValue), version: UInt32(SOLO5_HVT_ABI_VERSION))
     var manifest = try Manifest(image: image)
     let memory = try GuestMemory(virtualMachineMegabytes: options.memoryMegabytes)
     writePageTablesAndGDT(memory)

@@ -12,13 +12,7 @@ func run(_ arguments: [String]) throws(TenderError) -> Never {
         exit(0)
     }
     let image = try ELFImage(path: options.image)
-    let abi = try image.abi()
-    guard abi.target == UInt32(SOLO5_ABI_SPT.rawValue) else {
-        throw TenderError("\(options.image) is built for another Solo5 target (\(abi.target == 1 ? "hvt" : "ABI target \(abi.target)")), not spt")
-    }
-    guard abi.version == UInt32(SOLO5_SPT_ABI_VERSION) else {
-        throw TenderError("\(options.image) uses spt ABI version \(abi.version); this tender speaks version \(SOLO5_SPT_ABI_VERSION)")
-    }
+    try image.requireABI(target: UInt32(SOLO5_ABI_SPT.rawValue), version: UInt32(SOLO5_SPT_ABI_VERSION))
     var manifest = try Manifest(image: image)
     let memory = try GuestMemory(megabytes: options.memoryMegabytes)
     let kernelEnd = try memory.load(image)

@@ -69,31 +69,8 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set) {
     if (ready_set) *ready_set = poll.ready_set;
 }
 
-static const struct solo5_manifest *manifest(void) {
+const struct solo5_manifest *swiftlet_platform_manifest(void) {
     return (const struct solo5_manifest *)(uintptr_t)boot_info->manifest;
-}
-
-static solo5_result_t acquire(const char *name, uint32_t type, solo5_handle_t *handle) {
-    const struct solo5_manifest *list = manifest();
-    for (uint32_t index = 1; index < list->entries; index++) {
-        const struct solo5_manifest_entry *entry = &list->entry[index];
-        int same = 1;
-        for (int i = 0; i < SOLO5_MANIFEST_NAME_SIZE; i++) {
-            if (entry->name[i] != name[i]) { same = 0; break; }
-            if (!name[i]) break;
-        }
-        if (same && entry->type == type && entry->attached) { *handle = index; return SOLO5_R_OK; }
-    }
-    return SOLO5_R_EINVAL;
-}
-
-solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle, struct solo5_net_info *info) {
-    solo5_result_t result = acquire(name, SOLO5_DEVICE_NET, handle);
-    if (result != SOLO5_R_OK) return result;
-    const struct solo5_manifest_entry *entry = &manifest()->entry[*handle];
-    for (int i = 0; i < 6; i++) info->mac_address[i] = entry->device.net.mac[i];
-    info->mtu = entry->device.net.mtu;
-    return SOLO5_R_OK;
 }
 
 solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buffer, size_t size) {
@@ -109,19 +86,10 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buffer, size_t siz
     return (solo5_result_t)io.result;
 }
 
-solo5_result_t solo5_block_acquire(const char *name, solo5_handle_t *handle, struct solo5_block_info *info) {
-    solo5_result_t result = acquire(name, SOLO5_DEVICE_BLOCK, handle);
-    if (result != SOLO5_R_OK) return result;
-    const struct solo5_manifest_entry *entry = &manifest()->entry[*handle];
-    info->capacity = entry->device.block.capacity;
-    info->block_size = entry->device.block.block_size;
-    return SOLO5_R_OK;
-}
-
 static solo5_result_t block_io(int call, solo5_handle_t handle, solo5_off_t offset, const uint8_t *buffer, size_t size) {
-    const struct solo5_manifest *list = manifest();
-    if (handle >= list->entries || list->entry[handle].type != SOLO5_DEVICE_BLOCK) return SOLO5_R_EINVAL;
-    uint64_t block = list->entry[handle].device.block.block_size;
+    const struct solo5_manifest_entry *entry = swiftlet_device(handle, SOLO5_DEVICE_BLOCK);
+    if (!entry) return SOLO5_R_EINVAL;
+    uint64_t block = entry->device.block.block_size;
     // One whole block per call, as Solo5's guests do.
     if (block == 0 || offset % block != 0 || size != block) return SOLO5_R_EINVAL;
     volatile struct hvt_block_io io = {handle, offset, (uint64_t)(uintptr_t)buffer, size, 0};
@@ -235,8 +203,3 @@ const struct solo5_abi1_note swiftlet_abi1_note __attribute__((section(".note.so
                SOLO5_ABI1_NOTE_TYPE, SOLO5_NOTE_NAME},
     .target = SOLO5_ABI_HVT, .version = SOLO5_HVT_ABI_VERSION,
 };
-
-const char swiftlet_interp[24] __attribute__((section(".interp"), aligned(8), used)) = "/nonexistent/solo5/";
-
-const struct { uint32_t name_size, description_size, type; char name[8]; uint32_t data; }
-    swiftlet_openbsd_note __attribute__((section(".note.solo5.not_openbsd"), aligned(4), used)) = {8, 4, 1, "OpenBSD", 0};

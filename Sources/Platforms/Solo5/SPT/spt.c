@@ -33,26 +33,8 @@ struct kernel_epoll_event { uint32_t events; uint64_t data; } __attribute__((pac
 
 static const struct spt_boot_info *boot_info;
 
-static const struct solo5_manifest_entry *device(solo5_handle_t handle, uint32_t type) {
-    const struct solo5_manifest *manifest = boot_info->manifest;
-    if (handle >= manifest->entries) return 0;
-    const struct solo5_manifest_entry *entry = &manifest->entry[handle];
-    return entry->type == type && entry->attached ? entry : 0;
-}
+const struct solo5_manifest *swiftlet_platform_manifest(void) { return boot_info->manifest; }
 
-static solo5_result_t acquire(const char *name, uint32_t type, solo5_handle_t *handle) {
-    const struct solo5_manifest *manifest = boot_info->manifest;
-    for (uint32_t index = 0; index < manifest->entries; index++) {
-        const struct solo5_manifest_entry *entry = &manifest->entry[index];
-        int same = 1;
-        for (int i = 0; i < SOLO5_MANIFEST_NAME_SIZE; i++) {
-            if (entry->name[i] != name[i]) { same = 0; break; }
-            if (!name[i]) break;
-        }
-        if (same && entry->type == type && entry->attached) { *handle = index; return SOLO5_R_OK; }
-    }
-    return SOLO5_R_EINVAL;
-}
 
 // ---- the Solo5 interface -------------------------------------------------------------------
 
@@ -93,24 +75,15 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set) {
     if (ready_set) *ready_set = ready;
 }
 
-solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle, struct solo5_net_info *info) {
-    solo5_result_t result = acquire(name, SOLO5_DEVICE_NET, handle);
-    if (result != SOLO5_R_OK) return result;
-    const struct solo5_manifest_entry *entry = device(*handle, SOLO5_DEVICE_NET);
-    for (int i = 0; i < 6; i++) info->mac_address[i] = entry->device.net.mac[i];
-    info->mtu = entry->device.net.mtu;
-    return SOLO5_R_OK;
-}
-
 solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buffer, size_t size) {
-    const struct solo5_manifest_entry *entry = device(handle, SOLO5_DEVICE_NET);
+    const struct solo5_manifest_entry *entry = swiftlet_device(handle, SOLO5_DEVICE_NET);
     if (!entry) return SOLO5_R_EINVAL;
     long written = syscall6(SYS_write, entry->backing.host_descriptor, (long)buffer, (long)size, 0, 0, 0);
     return written == (long)size ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
 }
 
 solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buffer, size_t size, size_t *read_size) {
-    const struct solo5_manifest_entry *entry = device(handle, SOLO5_DEVICE_NET);
+    const struct solo5_manifest_entry *entry = swiftlet_device(handle, SOLO5_DEVICE_NET);
     if (!entry) return SOLO5_R_EINVAL;
     long count = syscall6(SYS_read, entry->backing.host_descriptor, (long)buffer, (long)size, 0, 0, 0);
     if (count == -11 /* EAGAIN */) return SOLO5_R_AGAIN;
@@ -119,17 +92,8 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buffer, size_t siz
     return SOLO5_R_OK;
 }
 
-solo5_result_t solo5_block_acquire(const char *name, solo5_handle_t *handle, struct solo5_block_info *info) {
-    solo5_result_t result = acquire(name, SOLO5_DEVICE_BLOCK, handle);
-    if (result != SOLO5_R_OK) return result;
-    const struct solo5_manifest_entry *entry = device(*handle, SOLO5_DEVICE_BLOCK);
-    info->capacity = entry->device.block.capacity;
-    info->block_size = entry->device.block.block_size;
-    return SOLO5_R_OK;
-}
-
 static solo5_result_t block_io(long call, solo5_handle_t handle, solo5_off_t offset, const uint8_t *buffer, size_t size) {
-    const struct solo5_manifest_entry *entry = device(handle, SOLO5_DEVICE_BLOCK);
+    const struct solo5_manifest_entry *entry = swiftlet_device(handle, SOLO5_DEVICE_BLOCK);
     if (!entry) return SOLO5_R_EINVAL;
     uint64_t block = entry->device.block.block_size;
     // Whole blocks, inside the device (the same rule Solo5 applies).
@@ -182,10 +146,3 @@ const struct solo5_abi1_note swiftlet_abi1_note __attribute__((section(".note.so
                SOLO5_ABI1_NOTE_TYPE, SOLO5_NOTE_NAME},
     .target = SOLO5_ABI_SPT, .version = SOLO5_SPT_ABI_VERSION,
 };
-
-// A PT_INTERP that cannot be run keeps the host from executing the unikernel by mistake.
-const char swiftlet_interp[24] __attribute__((section(".interp"), aligned(8), used)) = "/nonexistent/solo5/";
-
-// OpenBSD only runs static binaries that carry this note.
-const struct { uint32_t name_size, description_size, type; char name[8]; uint32_t data; }
-    swiftlet_openbsd_note __attribute__((section(".note.solo5.not_openbsd"), aligned(4), used)) = {8, 4, 1, "OpenBSD", 0};

@@ -48,6 +48,10 @@ solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset, uint8
 
 /// The unikernel's command line (runtime arguments), as the tender passed it.
 const char *swiftlet_cmdline(void);
+/// The attached device `handle` of manifest type `type`, or NULL (an opaque manifest entry for
+/// the targets' bindings; see solo5_abi.h).
+const struct solo5_manifest_entry *swiftlet_device(solo5_handle_t handle, uint32_t type);
+
 /// Heap statistics, for tests and the boot banner.
 size_t swiftlet_heap_free_bytes(void);
 size_t swiftlet_heap_size(void);
