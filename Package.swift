@@ -5,12 +5,13 @@
 // The folders under Sources/ are the layers of the architecture (docs/architecture.md):
 //   Devices/            device protocols every application is written against
 //   Runtime/            executor, logging, runtime keys, the platform interface
+//   Network/            our TCP/IP stack: wire formats, interface, TCP, DHCP, link devices
 //   Platforms/<target>/ one binding of the platform interface per target
 //   Configuration/      the vocabulary of a unikernel's config.swift
 //   Platforms/Solo5/    the spt/hvt bindings (built by the tool only) and the Solo5 ABI
 //   Tenders/            swiftlet-spt (and swiftlet-hvt): run Solo5 unikernels (built by the tool)
 //   Tool/, swiftlet/    the `swiftlet` command
-// Everything in Devices/ and Runtime/ must also compile as Embedded Swift;
+// Everything in Devices/, Runtime/ and Network/ must also compile as Embedded Swift;
 // `swift test` checks that (Tests/ToolTests/EmbeddedBuildTests.swift).
 import PackageDescription
 
@@ -19,6 +20,7 @@ let package = Package(
     products: [
         .library(name: "SwiftletDevices", targets: ["SwiftletDevices"]),
         .library(name: "SwiftletRuntime", targets: ["SwiftletRuntime"]),
+        .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -26,6 +28,7 @@ let package = Package(
     targets: [
         .target(name: "SwiftletDevices", path: "Sources/Devices"),
         .target(name: "SwiftletRuntime", dependencies: ["SwiftletDevices"], path: "Sources/Runtime"),
+        .target(name: "SwiftletNet", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Network"),
         .target(
             name: "SwiftletUnix",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
@@ -44,8 +47,12 @@ let package = Package(
             dependencies: ["SwiftletDevices", "SwiftletRuntime"],
             path: "Tests/RuntimeTests"),
         .testTarget(
+            name: "NetworkTests",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet"],
+            path: "Tests/NetworkTests"),
+        .testTarget(
             name: "UnixPlatformTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletUnix"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletUnix"],
             path: "Tests/UnixPlatformTests"),
         .testTarget(
             name: "ToolTests",

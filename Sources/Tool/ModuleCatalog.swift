@@ -31,6 +31,8 @@ enum ModuleCatalog {
                       dependencies: [], isTargetIndependent: true),
         LibraryModule(name: "SwiftletRuntime", path: "Sources/Runtime", language: .swift,
                       dependencies: ["SwiftletDevices"], isTargetIndependent: true),
+        LibraryModule(name: "SwiftletNet", path: "Sources/Network", language: .swift,
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
                       dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,
