@@ -21,3 +21,126 @@ extern void *swift_task_getMainExecutor_hook;
 void **swiftlet_enqueue_global_hook(void) { return &swift_task_enqueueGlobal_hook; }
 void **swiftlet_enqueue_main_executor_hook(void) { return &swift_task_enqueueMainExecutor_hook; }
 void **swiftlet_get_main_executor_hook(void) { return &swift_task_getMainExecutor_hook; }
+
+// MARK: Network devices and host sockets
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+int swiftlet_tap_open(const char *name, int *failed_step) {
+    *failed_step = 0;
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    request.ifr_flags = IFF_TAP | IFF_NO_PI;
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(fd, TUNSETIFF, &request) < 0) {
+        int error = errno;
+        close(fd);
+        *failed_step = 1;
+        return -error;
+    }
+    return fd;
+}
+
+static struct sockaddr_in ipv4_socket_address(unsigned int address, unsigned short port) {
+    struct sockaddr_in socket_address;
+    memset(&socket_address, 0, sizeof socket_address);
+    socket_address.sin_family = AF_INET;
+    socket_address.sin_addr.s_addr = htonl(address);
+    socket_address.sin_port = htons(port);
+    return socket_address;
+}
+
+static int result(int value) { return value < 0 ? -errno : value; }
+static long long_result(long value) { return value < 0 ? -errno : value; }
+
+int swiftlet_socket(int datagram) {
+    return result(socket(AF_INET, (datagram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+}
+
+int swiftlet_set_reuse_address(int fd) {
+    int on = 1;
+    return result(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on));
+}
+
+int swiftlet_bind(int fd, unsigned int address, unsigned short port) {
+    struct sockaddr_in socket_address = ipv4_socket_address(address, port);
+    return result(bind(fd, (struct sockaddr *)&socket_address, sizeof socket_address));
+}
+
+int swiftlet_listen(int fd, int backlog) { return result(listen(fd, backlog)); }
+
+int swiftlet_connect(int fd, unsigned int address, unsigned short port) {
+    struct sockaddr_in socket_address = ipv4_socket_address(address, port);
+    return result(connect(fd, (struct sockaddr *)&socket_address, sizeof socket_address));
+}
+
+int swiftlet_socket_error(int fd) {
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0) return -errno;
+    return -error;
+}
+
+static void split_socket_address(const struct sockaddr_in *socket_address, unsigned int *address, unsigned short *port) {
+    *address = ntohl(socket_address->sin_addr.s_addr);
+    *port = ntohs(socket_address->sin_port);
+}
+
+int swiftlet_accept(int fd, unsigned int *address, unsigned short *port) {
+    struct sockaddr_in peer;
+    socklen_t length = sizeof peer;
+    memset(&peer, 0, sizeof peer);
+    int connection = accept4(fd, (struct sockaddr *)&peer, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (connection < 0) return -errno;
+    split_socket_address(&peer, address, port);
+    return connection;
+}
+
+int swiftlet_socket_endpoint(int fd, int peer, unsigned int *address, unsigned short *port) {
+    struct sockaddr_in socket_address;
+    socklen_t length = sizeof socket_address;
+    memset(&socket_address, 0, sizeof socket_address);
+    int status = peer ? getpeername(fd, (struct sockaddr *)&socket_address, &length)
+                      : getsockname(fd, (struct sockaddr *)&socket_address, &length);
+    if (status < 0) return -errno;
+    split_socket_address(&socket_address, address, port);
+    return 0;
+}
+
+long swiftlet_send(int fd, const void *bytes, unsigned long length) {
+    return long_result(send(fd, bytes, length, MSG_NOSIGNAL));
+}
+
+long swiftlet_receive(int fd, void *bytes, unsigned long length) { return long_result(recv(fd, bytes, length, 0)); }
+
+long swiftlet_send_to(int fd, const void *bytes, unsigned long length, unsigned int address, unsigned short port) {
+    struct sockaddr_in socket_address = ipv4_socket_address(address, port);
+    return long_result(sendto(fd, bytes, length, MSG_NOSIGNAL, (struct sockaddr *)&socket_address, sizeof socket_address));
+}
+
+long swiftlet_receive_from(int fd, void *bytes, unsigned long length, unsigned int *address, unsigned short *port) {
+    struct sockaddr_in socket_address;
+    socklen_t length_of_address = sizeof socket_address;
+    memset(&socket_address, 0, sizeof socket_address);
+    long count = recvfrom(fd, bytes, length, 0, (struct sockaddr *)&socket_address, &length_of_address);
+    if (count < 0) return -errno;
+    split_socket_address(&socket_address, address, port);
+    return count;
+}
+
+int swiftlet_shutdown(int fd, int how) { return result(shutdown(fd, how == 1 ? SHUT_WR : SHUT_RDWR)); }
+
+long swiftlet_read(int fd, void *bytes, unsigned long length) { return long_result(read(fd, bytes, length)); }
+
+long swiftlet_write(int fd, const void *bytes, unsigned long length) { return long_result(write(fd, bytes, length)); }

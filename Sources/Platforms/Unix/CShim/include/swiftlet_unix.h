@@ -20,4 +20,56 @@ void **swiftlet_enqueue_global_hook(void);
 void **swiftlet_enqueue_main_executor_hook(void);
 void **swiftlet_get_main_executor_hook(void);
 
+// Network devices and host sockets. Unless said otherwise these return a non-negative result
+// on success and -errno on failure, so Swift never reads `errno` after another call touched it.
+// IPv4 addresses and ports are in host byte order.
+
+/// Opens /dev/net/tun and attaches it to tap interface `name` (created if missing) with
+/// IFF_TAP | IFF_NO_PI, non-blocking and close-on-exec. Returns the descriptor, or -errno with
+/// `*failed_step` set to 0 (opening /dev/net/tun) or 1 (the TUNSETIFF ioctl).
+int swiftlet_tap_open(const char *name, int *failed_step);
+
+/// socket(AF_INET, SOCK_STREAM or SOCK_DGRAM, 0), non-blocking and close-on-exec.
+int swiftlet_socket(int datagram);
+
+/// Sets SO_REUSEADDR.
+int swiftlet_set_reuse_address(int fd);
+
+/// bind() to `address`:`port`.
+int swiftlet_bind(int fd, unsigned int address, unsigned short port);
+
+/// listen().
+int swiftlet_listen(int fd, int backlog);
+
+/// connect() to `address`:`port`; -EINPROGRESS when the connection is under way.
+int swiftlet_connect(int fd, unsigned int address, unsigned short port);
+
+/// The pending error of a socket (SO_ERROR) as -errno, or 0.
+int swiftlet_socket_error(int fd);
+
+/// accept4() with SOCK_NONBLOCK | SOCK_CLOEXEC; stores the peer's address and port.
+int swiftlet_accept(int fd, unsigned int *address, unsigned short *port);
+
+/// getsockname() (`peer` 0) or getpeername() (`peer` 1) of an IPv4 socket.
+int swiftlet_socket_endpoint(int fd, int peer, unsigned int *address, unsigned short *port);
+
+/// send() with MSG_NOSIGNAL, so a closed peer is an error (-EPIPE), not a SIGPIPE.
+long swiftlet_send(int fd, const void *bytes, unsigned long length);
+
+/// recv().
+long swiftlet_receive(int fd, void *bytes, unsigned long length);
+
+/// sendto() an IPv4 address and port.
+long swiftlet_send_to(int fd, const void *bytes, unsigned long length, unsigned int address, unsigned short port);
+
+/// recvfrom(); stores the sender's address and port.
+long swiftlet_receive_from(int fd, void *bytes, unsigned long length, unsigned int *address, unsigned short *port);
+
+/// shutdown() with SHUT_WR (`how` 1) or SHUT_RDWR (`how` 2).
+int swiftlet_shutdown(int fd, int how);
+
+/// read() and write() on a descriptor.
+long swiftlet_read(int fd, void *bytes, unsigned long length);
+long swiftlet_write(int fd, const void *bytes, unsigned long length);
+
 #endif
