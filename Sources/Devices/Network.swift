@@ -125,3 +125,18 @@ public protocol NetworkStack {
     /// Binds a UDP socket to `port` (0 picks a free one).
     func bindUDP(port: UInt16) async throws(NetError) -> Datagrams
 }
+
+extension NetError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .connectionRefused: "connection refused"
+        case .connectionReset: "connection reset by peer"
+        case .timedOut: "timed out"
+        case .unreachable: "unreachable"
+        case .addressInUse(let port): "port \(port) is in use"
+        case .closed: "closed"
+        case .invalidArgument(let text): "invalid argument: \(text)"
+        case .deviceFailure(let text): "device failure: \(text)"
+        }
+    }
+}

@@ -1,18 +1,25 @@
 /// A first-in, first-out queue with amortised O(1) push and pop and no per-element allocation.
-struct RingBuffer<Element> {
+public struct RingBuffer<Element> {
     private var storage: [Element?] = []
     private var head = 0
-    private(set) var count = 0
+    /// How many elements are queued.
+    public private(set) var count = 0
 
-    var isEmpty: Bool { count == 0 }
+    /// An empty queue.
+    public init() {}
 
-    mutating func append(_ element: Element) {
+    /// Whether nothing is queued.
+    public var isEmpty: Bool { count == 0 }
+
+    /// Queues `element` at the back.
+    public mutating func append(_ element: Element) {
         if count == storage.count { grow() }
         storage[(head + count) % storage.count] = element
         count += 1
     }
 
-    mutating func popFirst() -> Element? {
+    /// Takes the element at the front.
+    public mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
         let element = storage[head]
         storage[head] = nil

@@ -76,6 +76,17 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
         }
     }
 
+    /// Starts `body` as a new task on this loop: what drivers and stacks use for their
+    /// background work (a receive loop, a timer). Works on every platform, including test
+    /// platforms whose global queue is not the loop.
+    public func spawn(_ body: @escaping () async -> Void) {
+        if platform.ownsGlobalQueue {
+            Task { await body() }
+        } else {
+            Task(executorPreference: self) { await body() }
+        }
+    }
+
     // MARK: Running
 
     /// Why ``run(_:)`` ended without the main task finishing.

@@ -13,19 +13,41 @@ struct BuildPlan: Codable, Equatable {
 
     /// Builds a plan from what config.swift declares and the configure command line.
     init(unikernel: UnikernelDescription, target: Target, configureArguments: [String], configFingerprint: String) throws(ToolError) {
-        self.unikernel = unikernel
         self.target = target
         self.configureArguments = configureArguments
         self.configFingerprint = configFingerprint
-        keyValues = Dictionary(uniqueKeysWithValues: unikernel.keys.map { ($0.name, $0.defaultText) })
-        for (name, value) in try Self.parseKeyArguments(configureArguments, keys: unikernel.keys) {
-            keyValues[name] = value
-        }
         guard target.isAvailable else {
             throw ToolError("target \(target.rawValue) is not available yet in this version of Swiftlet",
                             hint: "available targets: " + Target.allCases.filter(\.isAvailable).map(\.rawValue).joined(separator: ", "))
         }
-        _ = try resolvedDevices()
+        // Devices bring keys of their own: the key choosing an implementation (`--net`), and the
+        // runtime keys each implementation reads (`--ipv4`). Parse against all of them, then keep
+        // those of the implementations chosen.
+        var candidates = unikernel.keys
+        var always = Set(unikernel.keys.map(\.name))
+        for use in unikernel.devices {
+            guard let kind = DeviceKind.named(use.kind) else { continue }
+            if let key = kind.choiceKey(on: target) {
+                always.insert(key.name)
+                if !candidates.contains(where: { $0.name == key.name }) { candidates.append(key) }
+            }
+            for key in kind.allImplementations(on: target).flatMap(\.keys) where !candidates.contains(where: { $0.name == key.name }) {
+                candidates.append(key)
+            }
+        }
+        var description = unikernel
+        description.keys = candidates
+        self.unikernel = description
+        keyValues = Dictionary(uniqueKeysWithValues: candidates.map { ($0.name, $0.defaultText) })
+        let given = try Self.parseKeyArguments(configureArguments, keys: candidates)
+        for (name, value) in given { keyValues[name] = value }
+        let needed = always.union(try resolvedDevices().flatMap { $0.implementation.keys.map(\.name) })
+        for (name, _) in given where !needed.contains(name) {
+            throw .usage("--\(name) does not apply to this configuration",
+                         hint: "it belongs to another choice of implementation (see swiftlet help configure)")
+        }
+        self.unikernel.keys = candidates.filter { needed.contains($0.name) }
+        keyValues = keyValues.filter { needed.contains($0.key) }
     }
 
     /// Parses `--key=value`, `--key value` and `--flag` against the declared keys.
@@ -75,9 +97,10 @@ struct BuildPlan: Codable, Equatable {
         var resolved: [ResolvedDevice] = []
         for use in unikernel.devices {
             let kind = DeviceKind.named(use.kind)!  // validated
-            guard let implementation = kind.implementations[target] else {
+            guard let implementation = try kind.implementation(on: target, keyValues: keyValues) else {
+                let targets = Target.allCases.filter { !kind.allImplementations(on: $0).isEmpty }.map(\.rawValue)
                 throw ToolError("device '\(use.kind)' (\(kind.protocolName)) is not available on target \(target.rawValue) yet",
-                                hint: "targets that provide it: " + (kind.implementations.keys.map(\.rawValue).sorted().joined(separator: ", ").nilIfEmpty ?? "none yet"))
+                                hint: "targets that provide it: " + (targets.joined(separator: ", ").nilIfEmpty ?? "none yet"))
             }
             resolved.append(ResolvedDevice(use: use, kind: kind, implementation: implementation))
         }

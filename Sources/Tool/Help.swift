@@ -99,7 +99,7 @@ struct Help {
         text += "\nDevice kinds (config.swift's devices: [...]) and where they are implemented:\n"
         let kindWidth = DeviceKind.all.map(\.kind.count).max()!
         for kind in DeviceKind.all {
-            let targets = Target.allCases.filter { kind.implementations[$0] != nil }.map(\.rawValue)
+            let targets = Target.allCases.filter { !kind.allImplementations(on: $0).isEmpty }.map(\.rawValue)
             text += "  \(kind.kind.padding(toLength: kindWidth + 2, withPad: " ", startingAt: 0))\(kind.protocolName): \(kind.doc)"
                 + " [\(targets.isEmpty ? "not available yet" : targets.joined(separator: ", "))]\n"
         }
@@ -112,17 +112,39 @@ struct Help {
         for device in unikernel.devices {
             let kind = DeviceKind.named(device.kind)!
             let implementations = Target.allCases.compactMap { target in
-                kind.implementations[target].map { "\(target.rawValue): \($0.typeName)" }
+                let types = kind.allImplementations(on: target).map(\.typeName)
+                return types.isEmpty ? nil : "\(target.rawValue): " + types.joined(separator: " or ")
             }
             text += "  \(device.label): \(kind.protocolName)" + (device.name.map { " \"\($0)\"" } ?? "")
                 + " (" + (implementations.isEmpty ? "not available yet" : implementations.joined(separator: "; ")) + ")\n"
         }
         text += "\nKeys of \(unikernel.name) (--KEY=VALUE here or, for runtime keys, on the unikernel's command line):\n"
-        if unikernel.keys.isEmpty { text += "  (none)\n" }
+        // Keys the devices bring: the choice of implementation and what the implementations read.
+        var deviceKeys: [(UnikernelDescription.KeyDeclaration, [Target])] = []
+        for device in unikernel.devices {
+            let kind = DeviceKind.named(device.kind)!
+            for target in Target.allCases {
+                var keys = kind.allImplementations(on: target).flatMap(\.keys)
+                if let choice = kind.choiceKey(on: target) { keys.insert(choice, at: 0) }
+                for key in keys where !unikernel.keys.contains(where: { $0.name == key.name }) {
+                    if let index = deviceKeys.firstIndex(where: { $0.0.name == key.name }) {
+                        if !deviceKeys[index].1.contains(target) { deviceKeys[index].1.append(target) }
+                    } else {
+                        deviceKeys.append((key, [target]))
+                    }
+                }
+            }
+        }
         let rows = unikernel.keys.map { key in
             ("--\(key.name)=\(key.keyType.helpName)",
              "\(key.doc) (default: \(key.keyType.display(key.defaultText)); \(key.stage) key; Keys.\(key.swiftName))")
         }
+            + deviceKeys.map { key, targets in
+                ("--\(key.name)=\(key.keyType.helpName)",
+                 "\(key.doc) (default: \(key.keyType.display(key.defaultText)); \(key.stage) key; "
+                    + targets.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+        if rows.isEmpty { text += "  (none)\n" }
         let rowWidth = rows.map(\.0.count).max() ?? 0
         for (left, right) in rows {
             text += "  \(left.padding(toLength: rowWidth + 2, withPad: " ", startingAt: 0))\(right)\n"

@@ -142,7 +142,7 @@ public struct DHCPClient: Sendable {
     public init(macAddress: MACAddress, seed: UInt64, hostName: String? = nil) {
         self.macAddress = macAddress
         self.hostName = hostName
-        random = SplitMix64(state: seed)
+        random = SplitMix64(seed: seed)
     }
 
     /// Starts acquiring a lease: sends a DISCOVER. Called again, starts over, dropping any
@@ -471,19 +471,5 @@ public struct DHCPClient: Sendable {
         guard let a else { return b }
         guard let b else { return a }
         return min(a, b)
-    }
-}
-
-/// SplitMix64 (Steele, Lea and Flood 2014): a small seeded generator for transaction IDs and
-/// jitter, so a client's behaviour is reproducible from its seed.
-private struct SplitMix64: Sendable {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -177,23 +177,3 @@ public final class FaultInjector<Base: NetworkInterface>: NetworkInterface {
         }
     }
 }
-
-/// Sebastiano Vigna's SplitMix64: tiny, fast, and good enough to decide faults.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-
-    /// True with probability `perMillion` / 1 000 000.
-    mutating func happens(perMillion: UInt32) -> Bool {
-        next() % 1_000_000 < UInt64(perMillion)
-    }
-}

@@ -57,6 +57,7 @@ public final class MemoryLink {
         /// Waits for the next frame from the other end.
         public func receive(into buffer: inout [UInt8]) async throws(NetError) -> Int {
             while true {
+                let seen = incoming.arrivals.generation
                 if let frame = incoming.first {
                     guard buffer.count >= frame.count else {
                         // Keep the frame: a caller with a bigger buffer can still have it.
@@ -66,7 +67,7 @@ public final class MemoryLink {
                     for index in frame.indices { buffer[index] = frame[index] }
                     return frame.count
                 }
-                await incoming.arrivals.wait()
+                await incoming.arrivals.wait(after: seen)
             }
         }
 

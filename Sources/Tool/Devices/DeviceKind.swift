@@ -6,12 +6,63 @@ struct DeviceKind {
     /// The protocol the application constrains its generic parameter to.
     let protocolName: String
     let doc: String
-    let implementations: [Target: DeviceImplementation]
+    /// The implementation on each target, for kinds with one per target.
+    var implementations: [Target: DeviceImplementation] = [:]
+    /// For kinds whose implementation a configure-time key picks (the stack's `--net`).
+    var choice: DeviceChoice? = nil
 
     static let all: [DeviceKind] = [.time, .monotonicClock, .wallClock, .console, .random,
                                     .block, .keyValueReadOnly, .network, .stack]
 
     static func named(_ kind: String) -> DeviceKind? { all.first { $0.kind == kind } }
+
+    /// Every implementation on `target`, whatever the configure-time keys say.
+    func allImplementations(on target: Target) -> [DeviceImplementation] {
+        if let choice {
+            return choice.options.compactMap { $0.implementations[target] }
+        }
+        return implementations[target].map { [$0] } ?? []
+    }
+
+    /// The configure-time key that chooses the implementation on `target`, with that target's default.
+    func choiceKey(on target: Target) -> UnikernelDescription.KeyDeclaration? {
+        guard let choice, let value = choice.defaults[target] else { return nil }
+        let values = choice.options.filter { $0.implementations[target] != nil }.map(\.value)
+        return UnikernelDescription.KeyDeclaration(
+            name: choice.key, type: "string", defaultText: value,
+            doc: choice.doc + " (" + values.joined(separator: " or ") + ")", stage: "configure")
+    }
+
+    /// The implementation on `target` given the keys' values.
+    func implementation(on target: Target, keyValues: [String: String]) throws(ToolError) -> DeviceImplementation? {
+        guard let choice else { return implementations[target] }
+        guard let value = keyValues[choice.key] ?? choice.defaults[target] else { return nil }
+        guard let option = choice.options.first(where: { $0.value == value }) else {
+            throw ToolError("--\(choice.key) must be one of " + choice.options.map(\.value).joined(separator: ", ") + ", not '\(value)'")
+        }
+        guard let implementation = option.implementations[target] else {
+            let possible = choice.options.filter { $0.implementations[target] != nil }.map(\.value)
+            throw ToolError("--\(choice.key)=\(value) is not available on target \(target.rawValue)",
+                            hint: possible.isEmpty ? "no \(kind) on this target yet" : "use --\(choice.key)=" + possible.joined(separator: " or --\(choice.key)="))
+        }
+        return implementation
+    }
+}
+
+/// A choice between implementations of one device kind, made with a configure-time key.
+struct DeviceChoice {
+    /// One value of the key and what it selects on each target.
+    struct Option {
+        let value: String
+        let implementations: [Target: DeviceImplementation]
+    }
+
+    /// The key's name: `net` for `--net=direct`.
+    let key: String
+    let doc: String
+    /// The value when the key is not given, on each target that has this kind.
+    let defaults: [Target: String]
+    let options: [Option]
 }
 
 /// One implementation of a device kind on one target.
@@ -19,11 +70,13 @@ struct DeviceImplementation {
     /// The concrete type, as `swiftlet describe` shows it.
     let typeName: String
     /// A Swift expression that creates the device in the generated `main.swift`, where
-    /// `platform` is the target's platform, `loop` its run loop, and `NAME` stands for the
-    /// device's name as a string literal.
+    /// `platform` is the target's platform, `loop` its run loop, `NAME` stands for the
+    /// device's name as a string literal, and `Keys.x` reads a key. It may `await`.
     let expression: String
     /// Swiftlet modules the expression needs.
     let modules: [String]
+    /// Runtime keys the expression reads, added to the unikernel's keys when it is chosen.
+    var keys: [UnikernelDescription.KeyDeclaration] = []
 }
 
 extension DeviceImplementation {

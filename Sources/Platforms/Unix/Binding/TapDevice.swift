@@ -123,3 +123,17 @@ func errorText(_ code: Int32) -> String {
     guard let text = strerror(code) else { return "error \(code)" }
     return String(cString: text)
 }
+
+extension TapDevice {
+    /// Opens tap device `name` for the generated `main.swift` (`--net direct` on unix); if it
+    /// cannot be opened, says why and what to do, and exits with status 1.
+    public static func attach(name: String, loop: RunLoop<UnixPlatform>) -> TapDevice {
+        do {
+            return try TapDevice(name: name, loop: loop)
+        } catch {
+            Logger(source: "net").error("cannot attach tap device '\(name)': \(error)"
+                + " (create it with `ip tuntap add dev \(name) mode tap`, or choose another with --interface=NAME)")
+            loop.platform.exit(status: 1)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import _Concurrency  // implicit in ordinary Swift, explicit in Embedded Swift
+import SwiftletDevices
+import SwiftletRuntime
+
+/// The stack's side of DHCP: the ``DHCPClient`` decides, this sends its messages over UDP and
+/// applies its leases to the interface.
+extension DirectStack {
+    func startDHCP() {
+        var client = DHCPClient(macAddress: link.macAddress, seed: random.next())
+        let output = client.start(now: now())
+        dhcp = client
+        log.info("\(link.macAddress) asking for an address with DHCP")
+        apply(output)
+    }
+
+    func receiveDHCP(_ payload: ArraySlice<UInt8>, now: MonotonicInstant) {
+        guard var client = dhcp else { return }
+        let message: DHCPMessage
+        do {
+            message = try DHCPMessage.parse(payload)
+        } catch {
+            interface.countDrop(DropReason(error))
+            return
+        }
+        let output = client.receive(message, now: now)
+        dhcp = client
+        apply(output)
+    }
+
+    /// Runs the client's timers; returns its next deadline.
+    func pollDHCP(now: MonotonicInstant) -> MonotonicInstant? {
+        guard var client = dhcp else { return nil }
+        if let due = client.nextDeadline, due <= now {
+            let output = client.poll(now: now)
+            dhcp = client
+            apply(output)
+        }
+        return dhcp?.nextDeadline
+    }
+
+    private func apply(_ output: DHCPClient.Output) {
+        switch output.event {
+        case .bound(let lease)?:
+            interface.settings = IPv4Settings(address: lease.address, gateway: lease.router)
+            log.info("DHCP lease from \(lease.server): \(lease.address)" + (lease.router.map { " via \($0)" } ?? "")
+                     + (lease.dnsServers.isEmpty ? "" : ", DNS \(lease.dnsServers.map { $0.description }.joined(separator: " "))"))
+            interface.announce()
+            addressChanged.wakeAll()
+        case .renewed(let lease)?:
+            interface.settings = IPv4Settings(address: lease.address, gateway: lease.router)
+            log.info("DHCP lease renewed: \(lease.address)")
+        case .lost?:
+            log.warning("DHCP lease lost; asking again")
+            interface.settings = nil
+            addressChanged.wakeAll()
+        case nil:
+            break
+        }
+        for transmission in output.transmissions {
+            var bytes: [UInt8] = []
+            transmission.message.emit(into: &bytes)
+            do {
+                try sendUDP(bytes[...], from: DHCPMessage.clientPort, source: transmission.source,
+                            to: IPv4Endpoint(address: transmission.destination, port: DHCPMessage.serverPort))
+            } catch {
+                log.warning("DHCP message not sent: \(error)")
+            }
+        }
+        schedule(dhcp?.nextDeadline)
+    }
+
+    /// The current DHCP lease, if the stack uses DHCP and has one.
+    public var dhcpLease: DHCPLease? { dhcp?.lease }
+}

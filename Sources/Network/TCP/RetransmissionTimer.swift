@@ -1,0 +1,118 @@
+import SwiftletDevices
+
+/// The retransmission timeout (RFC 6298): a smoothed round-trip time and its variation,
+/// updated from samples, with exponential backoff while retransmissions go unanswered.
+struct RetransmissionTimer {
+    private(set) var smoothedRTT: Duration?
+    private var variation: Duration = .zero
+    /// The current timeout, backoff included.
+    private(set) var timeout: Duration
+    /// Consecutive expiries without progress.
+    private(set) var backoffs = 0
+    let minimum: Duration
+    let maximum: Duration
+
+    init(configuration: TCPConfiguration) {
+        minimum = configuration.minimumRTO
+        maximum = configuration.maximumRTO
+        timeout = configuration.initialRTO
+    }
+
+    /// Takes one round-trip measurement (RFC 6298 §2.2–2.3), which also ends any backoff.
+    mutating func sample(_ rtt: Duration) {
+        let rtt = max(rtt, .zero)
+        if let srtt = smoothedRTT {
+            let error = srtt > rtt ? srtt - rtt : rtt - srtt
+            variation = variation * 3 / 4 + error / 4
+            smoothedRTT = srtt * 7 / 8 + rtt / 8
+        } else {
+            smoothedRTT = rtt
+            variation = rtt / 2
+        }
+        backoffs = 0
+        // G, the clock granularity, is 1 ms here.
+        let base = (smoothedRTT ?? rtt) + max(.milliseconds(1), variation * 4)
+        timeout = min(max(base, minimum), maximum)
+    }
+
+    /// The timer expired: double the timeout (RFC 6298 §5.5).
+    mutating func backOff() {
+        backoffs += 1
+        timeout = min(timeout * 2, maximum)
+    }
+
+    /// Progress was made without a fresh sample: keep the backed-off value but count anew.
+    mutating func resetBackoffCount() { backoffs = 0 }
+}
+
+/// NewReno congestion control (RFC 5681, RFC 6582): slow start, congestion avoidance, fast
+/// retransmit and fast recovery. Counts bytes.
+struct NewReno {
+    private(set) var window: Int
+    private(set) var slowStartThreshold = Int.max
+    /// Bytes acknowledged in congestion avoidance since the window last grew (RFC 5681 §3.1
+    /// byte counting: one MSS per window's worth of acknowledged data).
+    private var acknowledgedInAvoidance = 0
+    private(set) var duplicateAcks = 0
+    /// Fast recovery's end: the highest sequence number sent when it began (RFC 6582 "recover").
+    private(set) var recoveryPoint: SequenceNumber?
+    let mss: Int
+
+    init(mss: Int) {
+        self.mss = mss
+        // RFC 6928: an initial window of ten segments.
+        window = 10 * mss
+    }
+
+    var inRecovery: Bool { recoveryPoint != nil }
+
+    /// New data was acknowledged; returns whether it was a partial acknowledgement in recovery
+    /// (so the caller retransmits the next unacknowledged segment).
+    mutating func acknowledged(_ bytes: Int, upTo ack: SequenceNumber, flight: Int) -> Bool {
+        duplicateAcks = 0
+        if let recover = recoveryPoint {
+            if ack < recover {
+                // Partial acknowledgement (RFC 6582 §3.2 step 5): deflate by what was acknowledged.
+                window = max(window - bytes + mss, mss)
+                return true
+            }
+            // Full acknowledgement: leave recovery.
+            window = min(slowStartThreshold, max(flight, mss) + mss)
+            recoveryPoint = nil
+            return false
+        }
+        if window < slowStartThreshold {
+            window += min(bytes, mss)
+        } else {
+            acknowledgedInAvoidance += bytes
+            if acknowledgedInAvoidance >= window {
+                acknowledgedInAvoidance -= window
+                window += mss
+            }
+        }
+        return false
+    }
+
+    /// A duplicate acknowledgement arrived; returns whether to retransmit now (the third one).
+    mutating func duplicateAcknowledged(flight: Int, highestSent: SequenceNumber) -> Bool {
+        duplicateAcks += 1
+        if inRecovery {
+            window += mss
+            return false
+        }
+        guard duplicateAcks == 3 else { return false }
+        slowStartThreshold = max(flight / 2, 2 * mss)
+        window = slowStartThreshold + 3 * mss
+        recoveryPoint = highestSent
+        return true
+    }
+
+    /// The retransmission timer fired: back to one segment (RFC 5681 §3.1, equation 4).
+    mutating func timedOut(flight: Int) {
+        slowStartThreshold = max(flight / 2, 2 * mss)
+        window = mss
+        acknowledgedInAvoidance = 0
+        duplicateAcks = 0
+        recoveryPoint = nil
+    }
+}
