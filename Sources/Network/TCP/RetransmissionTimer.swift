@@ -2,47 +2,51 @@ import SwiftletDevices
 
 /// The retransmission timeout (RFC 6298): a smoothed round-trip time and its variation,
 /// updated from samples, with exponential backoff while retransmissions go unanswered.
+/// Kept in integer nanoseconds: `Duration` division needs 128-bit division, which the
+/// freestanding targets do not link.
 struct RetransmissionTimer {
-    private(set) var smoothedRTT: Duration?
-    private var variation: Duration = .zero
-    /// The current timeout, backoff included.
-    private(set) var timeout: Duration
+    private var smoothed: Int64?
+    private var variation: Int64 = 0
+    private var current: Int64
     /// Consecutive expiries without progress.
     private(set) var backoffs = 0
-    let minimum: Duration
-    let maximum: Duration
+    private let minimum: Int64
+    private let maximum: Int64
 
     init(configuration: TCPConfiguration) {
-        minimum = configuration.minimumRTO
-        maximum = configuration.maximumRTO
-        timeout = configuration.initialRTO
+        minimum = Int64(clamping: configuration.minimumRTO.nanosecondsClamped)
+        maximum = Int64(clamping: configuration.maximumRTO.nanosecondsClamped)
+        current = Int64(clamping: configuration.initialRTO.nanosecondsClamped)
     }
+
+    /// The current timeout, backoff included.
+    var timeout: Duration { .nanoseconds(current) }
+
+    /// The smoothed round-trip time, once measured.
+    var smoothedRTT: Duration? { smoothed.map { .nanoseconds($0) } }
 
     /// Takes one round-trip measurement (RFC 6298 §2.2–2.3), which also ends any backoff.
     mutating func sample(_ rtt: Duration) {
-        let rtt = max(rtt, .zero)
-        if let srtt = smoothedRTT {
+        let rtt = Int64(clamping: rtt.nanosecondsClamped)
+        if let srtt = smoothed {
             let error = srtt > rtt ? srtt - rtt : rtt - srtt
-            variation = variation * 3 / 4 + error / 4
-            smoothedRTT = srtt * 7 / 8 + rtt / 8
+            variation = variation / 4 * 3 + error / 4
+            smoothed = srtt / 8 * 7 + rtt / 8
         } else {
-            smoothedRTT = rtt
+            smoothed = rtt
             variation = rtt / 2
         }
         backoffs = 0
         // G, the clock granularity, is 1 ms here.
-        let base = (smoothedRTT ?? rtt) + max(.milliseconds(1), variation * 4)
-        timeout = min(max(base, minimum), maximum)
+        let base = (smoothed ?? rtt) + max(1_000_000, variation * 4)
+        current = min(max(base, minimum), maximum)
     }
 
     /// The timer expired: double the timeout (RFC 6298 §5.5).
     mutating func backOff() {
         backoffs += 1
-        timeout = min(timeout * 2, maximum)
+        current = min(current * 2, maximum)
     }
-
-    /// Progress was made without a fresh sample: keep the backed-off value but count anew.
-    mutating func resetBackoffCount() { backoffs = 0 }
 }
 
 /// NewReno congestion control (RFC 5681, RFC 6582): slow start, congestion avoidance, fast

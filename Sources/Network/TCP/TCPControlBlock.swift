@@ -243,7 +243,7 @@ public struct TCPControlBlock {
         if let deadline = persistDeadline, now >= deadline {
             // A zero-window probe: an old sequence number makes the peer answer with its window.
             emitSegment(flags: .ack, sequence: sendUnacknowledged - 1, payload: [], now: now, emit: emit)
-            persistInterval = min(persistInterval * 2, configuration.maximumRTO)
+            persistInterval = min(persistInterval + persistInterval, configuration.maximumRTO)
             persistDeadline = now + persistInterval
         }
         if let deadline = keepAliveDeadline, now >= deadline, let policy = configuration.keepAlive {

@@ -1,6 +1,7 @@
 import Testing
 import SwiftletDevices
 import SwiftletRuntime
+import SwiftletNet
 
 @Suite struct WaitQueueTests {
     @Test func wakeAllResumesEveryWaiterAndOnlyThen() throws {
