@@ -78,6 +78,7 @@ import SwiftletRuntime
             }()
             guard let client = try? await a.connect(to: IPv4Endpoint(address: Self.addressB, port: 80)) else { return 11 }
             atClient = await Self.exchange(client, sending: upstream)
+            print("client \(client.tcb.statistics) after \(loop.platform.monotonicNow().nanoseconds / 1_000_000) ms simulated")
             await client.close()
             atServer = await server
             return 0

@@ -97,19 +97,26 @@ struct NewReno {
         return false
     }
 
-    /// A duplicate acknowledgement arrived; returns whether to retransmit now (the third one).
-    mutating func duplicateAcknowledged(flight: Int, highestSent: SequenceNumber) -> Bool {
+    /// A duplicate acknowledgement arrived; returns whether to retransmit now: on the third
+    /// one, or earlier when SACK already shows three segments' worth of data past the hole
+    /// (RFC 6675 §5, the `IsLost` rule), which matters when the window is small.
+    mutating func duplicateAcknowledged(flight: Int, highestSent: SequenceNumber, sackedBytes: Int) -> Bool {
         duplicateAcks += 1
         if inRecovery {
             window += mss
             return false
         }
-        guard duplicateAcks == 3 else { return false }
+        guard duplicateAcks >= 3 || sackedBytes >= 3 * mss else { return false }
         slowStartThreshold = max(flight / 2, 2 * mss)
         window = slowStartThreshold + 3 * mss
         recoveryPoint = highestSent
         return true
     }
+
+    /// Segments Limited Transmit (RFC 3042) lets through beyond the window: one new segment
+    /// for each of the first two duplicate acknowledgements, so a small window still gets
+    /// enough duplicates back for fast retransmit.
+    var limitedTransmitAllowance: Int { inRecovery ? 0 : min(duplicateAcks, 2) * mss }
 
     /// The retransmission timer fired: back to one segment (RFC 5681 §3.1, equation 4).
     mutating func timedOut(flight: Int) {

@@ -22,6 +22,8 @@ public struct TCPControlBlock {
     /// Why the connection failed, once it has (reset, refused, timed out).
     public private(set) var error: NetError?
     let configuration: TCPConfiguration
+    /// Counters for diagnostics and benchmarks.
+    public private(set) var statistics = TCPStatistics()
 
     // MARK: Send sequence space (RFC 9293 §3.3.1)
     let initialSendSequence: SequenceNumber
@@ -266,6 +268,7 @@ public struct TCPControlBlock {
             return
         }
         retransmissions += 1
+        statistics.timeouts += 1
         rto.backOff()
         congestion.timedOut(flight: sendMax - sendUnacknowledged)
         rttProbe = nil
@@ -486,13 +489,18 @@ public struct TCPControlBlock {
     private mutating func processAck(_ ack: SequenceNumber, segment: TCPHeader, sequence: SequenceNumber, payloadLength: Int,
                                      now: MonotonicInstant, emit: Emit) {
         let window = Int(segment.window) << peerWindowShift
-        if sackEnabled { recordSACK(segment.options.sackBlocks) }
+        let newlySACKed = sackEnabled && recordSACK(segment.options.sackBlocks)
         if ack > sendUnacknowledged {
             acknowledge(upTo: ack, segment: segment, now: now)
         } else if ack == sendUnacknowledged, payloadLength == 0, !segment.flags.contains(.fin),
-                  window == sendWindow, sendMax > sendUnacknowledged {
+                  sendMax > sendUnacknowledged,
+                  // With SACK, an ACK reporting newly received data past a hole is a duplicate
+                  // even if the window moved (the peer's application reads); RFC 6675 §2.
+                  sackEnabled ? newlySACKed : window == sendWindow {
             let flight = sendMax - sendUnacknowledged
-            if congestion.duplicateAcknowledged(flight: flight, highestSent: sendMax) {
+            let sacked = scoreboard.reduce(0) { $0 + ($1.end - $1.start) }
+            if congestion.duplicateAcknowledged(flight: flight, highestSent: sendMax, sackedBytes: sacked) {
+                statistics.fastRetransmits += 1
                 rttProbe = nil
                 retransmittedUpTo = sendUnacknowledged
                 retransmitNextHole(now: now, emit: emit)
@@ -550,7 +558,9 @@ public struct TCPControlBlock {
         retransmitDeadline = sendUnacknowledged == sendMax ? nil : now + rto.timeout
     }
 
-    private mutating func recordSACK(_ blocks: [SACKBlock]) {
+    /// Adds the peer's SACK blocks to the scoreboard; returns whether they covered anything new.
+    private mutating func recordSACK(_ blocks: [SACKBlock]) -> Bool {
+        let before = scoreboard.reduce(0) { $0 + ($1.end - $1.start) }
         for block in blocks {
             let start = SequenceNumber(block.left)
             let end = SequenceNumber(block.right)
@@ -567,6 +577,7 @@ public struct TCPControlBlock {
             // A peer gets no unbounded memory out of us.
             if scoreboard.count > 32 { scoreboard.removeLast() }
         }
+        return scoreboard.reduce(0) { $0 + ($1.end - $1.start) } > before
     }
 
     /// Retransmits one segment at the first byte not yet retransmitted in this recovery that
@@ -593,6 +604,7 @@ public struct TCPControlBlock {
         }
         guard available > 0 || flags.contains(.fin) else { return }
         emitSegment(flags: flags, sequence: start, payload: sendBuffer.bytes(at: offset, length: available), now: now, emit: emit)
+        statistics.retransmittedSegments += 1
         if retransmitDeadline == nil { retransmitDeadline = now + rto.timeout }
     }
 
@@ -654,7 +666,7 @@ public struct TCPControlBlock {
                 return
             }
             let flight = sendNext - sendUnacknowledged
-            let usable = min(congestion.window, sendWindow) - flight
+            let usable = min(congestion.window + congestion.limitedTransmitAllowance, sendWindow) - flight
             var length = min(sendMSS, unsent, usable)
             guard length > 0 else { return }
             if length < sendMSS {
@@ -743,6 +755,7 @@ public struct TCPControlBlock {
             acknowledgmentNumber: flags.contains(.ack) ? receiveNext.rawValue : 0, flags: flags,
             window: UInt16(truncatingIfNeeded: field), options: options)
         emit(header, payload)
+        statistics.segmentsSent += 1
         if flags.contains(.ack) {
             ackNow = false
             delayedAckDeadline = nil
@@ -815,5 +828,21 @@ public struct TCPControlBlock {
     /// A short line for logs: state and sequence variables.
     public var summary: String {
         "\(local)->\(remote) \(state) una=\(sendUnacknowledged) nxt=\(sendNext) max=\(sendMax) wnd=\(sendWindow) cwnd=\(congestion.window) rcv.nxt=\(receiveNext) rto=\(rto.timeout.nanosecondsClamped / 1_000_000)ms"
+    }
+}
+
+/// What one connection did: for diagnostics and benchmarks.
+public struct TCPStatistics: Equatable, Sendable, CustomStringConvertible {
+    /// Segments sent, retransmissions included.
+    public var segmentsSent = 0
+    /// Segments resent by fast retransmit or recovery (not counting go-back after a timeout).
+    public var retransmittedSegments = 0
+    /// Retransmission timer expiries.
+    public var timeouts = 0
+    /// Entries into fast recovery (three duplicate acknowledgements).
+    public var fastRetransmits = 0
+
+    public var description: String {
+        "sent=\(segmentsSent) retransmitted=\(retransmittedSegments) timeouts=\(timeouts) fast-retransmits=\(fastRetransmits)"
     }
 }
