@@ -1,9 +1,18 @@
-import SwiftletNet
+// Fuzz target for DHCPMessage.parse; built and run by Scripts/fuzz (seeds: Seeds/DHCP.hex).
+// fuzz-sources: Sources/Network/DHCP/DHCPMessage.swift
+import SwiftletDevices
 
-/// libFuzzer entry point: `DHCPMessage.parse` must return or throw, never trap, on any input.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzDHCPMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    let bytes = ArraySlice(UnsafeBufferPointer(start: data, count: size))
-    _ = try? DHCPMessage.parse(bytes)
+public func fuzzDHCP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = FuzzInput.slice(data, size)
+    guard let message = try? DHCPMessage.parse(bytes) else { return 0 }
+    // What parses must survive emit and parse again unchanged.
+    var buffer: [UInt8] = []
+    message.emit(into: &buffer)
+    guard let again = try? DHCPMessage.parse(buffer[...]) else {
+        FuzzInput.require(false, "an emitted message does not parse")
+        return 0
+    }
+    FuzzInput.require(again == message, "emit then parse differs")
     return 0
 }
