@@ -5,9 +5,10 @@ import Testing
 /// built program, on scratch copies of `Examples/`.
 @Suite struct ExampleTests {
     /// A log line as MirageOS prints it: `2026-11-21 10:54:44 +00:00: INF [application] hello`.
-    static func isLogLine(_ line: String, level: String = "INF", source: String = "application", message: String) -> Bool {
+    static func isLogLine(_ line: String, level: String = "INF", source: String = "application", message: String,
+                          prefix: Bool = false) -> Bool {
         line.wholeMatch(of: #/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00: (\w+) \[([^\]]+)\] (.*)/#).map {
-            $0.1 == level && $0.2 == source && $0.3 == message
+            $0.1 == level && $0.2 == source && (prefix ? $0.3.hasPrefix(message) : $0.3 == message)
         } ?? false
     }
 
@@ -238,5 +239,31 @@ import Testing
         #expect(failed.lines.count == 1)
         #expect(ExampleTests.isLogLine(failed.lines[0], level: "ERR",
                                        message: "start() failed: asked to fail by --fail; exiting with status 1"), "\(failed.lines)")
+    }
+
+    @Test func networkOnHostSocketsLogsWhatNetcatSends() throws {
+        guard (try? Support.run("/bin/sh", ["-c", "command -v nc"], timeout: 10).status) == 0 else {
+            print("network example on host sockets: skipped, nc is not installed")
+            return
+        }
+        let folder = try Support.copy("Examples/network")
+        defer { Support.remove(folder) }
+        let configure = try Support.swiftlet(["configure", "-t", "unix"], in: folder)
+        #expect(configure.status == 0, "\(configure.stderr)")
+        #expect(try Support.swiftlet(["build"], in: folder).status == 0)
+        // A port of its own, so parallel runs cannot collide; the unikernel is stopped after.
+        let port = Int.random(in: 20_000..<30_000)
+        let script = """
+            dist/network --port=\(port) -l '*:debug' & pid=$!
+            for i in $(seq 50); do nc -z 127.0.0.1 \(port) 2>/dev/null && break; sleep 0.1; done
+            echo -n hello tcp world | nc -w1 127.0.0.1 \(port)
+            sleep 0.3; kill -9 $pid; wait $pid 2>/dev/null || true
+            """
+        let run = try Support.run("/bin/sh", ["-c", script], in: folder, timeout: 30)
+        let lines = run.lines
+        #expect(lines.contains { ExampleTests.isLogLine($0, message: "listening on TCP port \(port)") }, "\(lines)")
+        #expect(lines.contains { ExampleTests.isLogLine($0, message: "new tcp connection from IP 127.0.0.1 on port", prefix: true) }, "\(lines)")
+        #expect(lines.contains { ExampleTests.isLogLine($0, level: "DBG", message: "read: 15 bytes:") }, "\(lines)")
+        #expect(lines.contains("hello tcp world"), "\(lines)")
     }
 }
