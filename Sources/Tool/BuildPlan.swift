@@ -27,11 +27,8 @@ struct BuildPlan: Codable, Equatable {
         var always = Set(unikernel.keys.map(\.name))
         for use in unikernel.devices {
             guard let kind = DeviceKind.named(use.kind) else { continue }
-            if let key = kind.choiceKey(on: target) {
-                always.insert(key.name)
-                if !candidates.contains(where: { $0.name == key.name }) { candidates.append(key) }
-            }
-            for key in kind.allImplementations(on: target).flatMap(\.keys) where !candidates.contains(where: { $0.name == key.name }) {
+            if let choice = kind.choiceKey(on: target) { always.insert(choice.name) }
+            for key in kind.keys(on: target) where !candidates.contains(where: { $0.name == key.name }) {
                 candidates.append(key)
             }
         }

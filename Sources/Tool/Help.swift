@@ -124,9 +124,7 @@ struct Help {
         for device in unikernel.devices {
             let kind = DeviceKind.named(device.kind)!
             for target in Target.allCases {
-                var keys = kind.allImplementations(on: target).flatMap(\.keys)
-                if let choice = kind.choiceKey(on: target) { keys.insert(choice, at: 0) }
-                for key in keys where !unikernel.keys.contains(where: { $0.name == key.name }) {
+                for key in kind.keys(on: target) where !unikernel.keys.contains(where: { $0.name == key.name }) {
                     if let index = deviceKeys.firstIndex(where: { $0.0.name == key.name }) {
                         if !deviceKeys[index].1.contains(target) { deviceKeys[index].1.append(target) }
                     } else {

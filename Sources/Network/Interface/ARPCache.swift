@@ -118,7 +118,11 @@ public struct ARPCache {
     /// - `.sendRequest`: the packet is queued; send an ARP request for `ip` now.
     /// - `.waiting`: the packet is queued behind a request already sent.
     /// - `.refused`: the cache is full of pending entries; the packet was dropped (counted).
-    public mutating func resolve(_ ip: IPv4Address, queueing packet: [UInt8], now: MonotonicInstant) -> Resolution {
+    ///
+    /// `packet` is only evaluated when it is queued, so the common case — a known address —
+    /// copies nothing.
+    public mutating func resolve(_ ip: IPv4Address, queueing packet: @autoclosure () -> [UInt8],
+                                 now: MonotonicInstant) -> Resolution {
         useCounter &+= 1
         if let index = entries.index(forKey: ip) {
             entries.values[index].lastUse = useCounter
@@ -127,13 +131,13 @@ public struct ARPCache {
                 return .resolved(resolved.mac)
             case .resolved:
                 // Expired: resolve again, in the entry's existing slot.
-                let pending = startPending(with: packet, now: now)
+                let pending = startPending(with: packet(), now: now)
                 entries.values[index].state = .pending(pending)
                 return .sendRequest
             case .pending(var pending):
                 // Empty the entry while editing so the queue is not copied.
                 entries.values[index].state = .pending(Pending(requestsSent: 0, nextRequest: now, packets: []))
-                pending.packets.append(packet)
+                pending.packets.append(packet())
                 let limit = max(configuration.pendingPacketsPerAddress, 0)
                 if pending.packets.count > limit {
                     let excess = pending.packets.count - limit
@@ -148,7 +152,7 @@ public struct ARPCache {
             droppedPackets &+= 1
             return .refused
         }
-        let pending = startPending(with: packet, now: now)
+        let pending = startPending(with: packet(), now: now)
         entries[ip] = Entry(state: .pending(pending), lastUse: useCounter)
         return .sendRequest
     }

@@ -220,8 +220,7 @@ public struct IPv4Interface {
             drops.count(.noRoute)
             return false
         }
-        let ipPacket = Array(frame[EthernetHeader.length...])
-        switch arp.resolve(nextHop, queueing: ipPacket, now: now) {
+        switch arp.resolve(nextHop, queueing: Array(frame[EthernetHeader.length...]), now: now) {
         case .resolved(let mac):
             fillEthernetHeader(&frame, destination: mac)
             outbox.append(frame)
@@ -279,11 +278,16 @@ public struct IPv4Interface {
 
     private static let blankEthernetHeader = [UInt8](repeating: 0, count: EthernetHeader.length)
 
+    /// Writes the Ethernet header into the blank space at the front of `frame`, in place.
     private func fillEthernetHeader(_ frame: inout [UInt8], destination: MACAddress) {
-        var header: [UInt8] = []
-        header.reserveCapacity(EthernetHeader.length)
-        EthernetHeader(destination: destination, source: macAddress, etherType: .ipv4).emit(into: &header)
-        frame.replaceSubrange(0..<EthernetHeader.length, with: header)
+        let (d0, d1, d2, d3, d4, d5) = destination.octets
+        let (s0, s1, s2, s3, s4, s5) = macAddress.octets
+        let ipv4 = EtherType.ipv4.rawValue
+        frame.withUnsafeMutableBufferPointer { bytes in
+            bytes[0] = d0; bytes[1] = d1; bytes[2] = d2; bytes[3] = d3; bytes[4] = d4; bytes[5] = d5
+            bytes[6] = s0; bytes[7] = s1; bytes[8] = s2; bytes[9] = s3; bytes[10] = s4; bytes[11] = s5
+            bytes[12] = UInt8(truncatingIfNeeded: ipv4 >> 8); bytes[13] = UInt8(truncatingIfNeeded: ipv4)
+        }
     }
 
     private mutating func queueFrame(ipPacket: ArraySlice<UInt8>, to mac: MACAddress) {

@@ -172,7 +172,6 @@ public final class DirectUDPSocket<Link: NetworkInterface, P: Platform>: UDPSock
     public let localEndpoint: IPv4Endpoint
     private let queueLength: Int
     private var queue = RingBuffer<Datagram>()
-    private var queued = 0
     private let receivers = WaitQueue()
     private var closed = false
 
@@ -183,12 +182,11 @@ public final class DirectUDPSocket<Link: NetworkInterface, P: Platform>: UDPSock
     }
 
     func deliver(_ bytes: [UInt8], from source: IPv4Endpoint) {
-        guard queued < queueLength else {
+        guard queue.count < queueLength else {
             stack.interface.countDrop(.queueFull)
             return
         }
-queue.append(Datagram(bytes: bytes, source: source))
-        queued += 1
+        queue.append(Datagram(bytes: bytes, source: source))
         receivers.wakeAll()
     }
 
@@ -203,7 +201,6 @@ queue.append(Datagram(bytes: bytes, source: source))
             let seen = receivers.generation
             if closed { throw .closed }
             if let datagram = queue.popFirst() {
-                queued -= 1
                 return (datagram.bytes, datagram.source)
             }
             await receivers.wait(after: seen)

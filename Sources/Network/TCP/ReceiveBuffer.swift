@@ -22,8 +22,6 @@ struct ReceiveBuffer {
     var count: Int { storage.count - head }
     /// Room for in-order bytes: the receive window.
     var free: Int { max(0, capacity - count) }
-    /// Bytes held out of order.
-    var outOfOrderBytes: Int { runs.reduce(0) { $0 + $1.bytes.count } }
 
     /// Takes up to `maxLength` bytes for the application.
     mutating func read(maxLength: Int) -> [UInt8] {

@@ -8,8 +8,6 @@ struct RetransmissionTimer {
     private var smoothed: Int64?
     private var variation: Int64 = 0
     private var current: Int64
-    /// Consecutive expiries without progress.
-    private(set) var backoffs = 0
     private let minimum: Int64
     private let maximum: Int64
 
@@ -22,9 +20,6 @@ struct RetransmissionTimer {
     /// The current timeout, backoff included.
     var timeout: Duration { .nanoseconds(current) }
 
-    /// The smoothed round-trip time, once measured.
-    var smoothedRTT: Duration? { smoothed.map { .nanoseconds($0) } }
-
     /// Takes one round-trip measurement (RFC 6298 §2.2–2.3), which also ends any backoff.
     mutating func sample(_ rtt: Duration) {
         let rtt = Int64(clamping: rtt.nanosecondsClamped)
@@ -36,7 +31,6 @@ struct RetransmissionTimer {
             smoothed = rtt
             variation = rtt / 2
         }
-        backoffs = 0
         // G, the clock granularity, is 1 ms here.
         let base = (smoothed ?? rtt) + max(1_000_000, variation * 4)
         current = min(max(base, minimum), maximum)
@@ -44,7 +38,6 @@ struct RetransmissionTimer {
 
     /// The timer expired: double the timeout (RFC 6298 §5.5).
     mutating func backOff() {
-        backoffs += 1
         current = min(current * 2, maximum)
     }
 }

@@ -104,7 +104,6 @@ public struct TCPControlBlock {
         adoptOptions(of: syn)
         sendWindow = Int(syn.window)  // never scaled in a SYN
         sendWL1 = SequenceNumber(syn.sequenceNumber)
-        keepAliveDeadline = nil
     }
 
     private init(local: IPv4Endpoint, remote: IPv4Endpoint, state: TCPState, initialSequence: UInt32,
@@ -551,7 +550,7 @@ public struct TCPControlBlock {
         }
         if state.isSynchronized || state == .synReceived {
             let partial = congestion.acknowledged(dataAcknowledged, upTo: ack, flight: sendMax - ack)
-            if partial { retransmittedUpTo = max(retransmittedUpTo, ack); pendingPartialRetransmit = true }
+            if partial { pendingPartialRetransmit = true }
         }
         while let first = scoreboard.first, first.end <= ack { scoreboard.removeFirst() }
         if retransmittedUpTo < ack { retransmittedUpTo = ack }

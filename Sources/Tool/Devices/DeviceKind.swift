@@ -33,6 +33,11 @@ struct DeviceKind {
             doc: choice.doc + " (" + values.joined(separator: " or ") + ")", stage: "configure")
     }
 
+    /// The keys the kind brings on `target`: the choice key, then every key its implementations read.
+    func keys(on target: Target) -> [UnikernelDescription.KeyDeclaration] {
+        (choiceKey(on: target).map { [$0] } ?? []) + allImplementations(on: target).flatMap(\.keys)
+    }
+
     /// The implementation on `target` given the keys' values.
     func implementation(on target: Target, keyValues: [String: String]) throws(ToolError) -> DeviceImplementation? {
         guard let choice else { return implementations[target] }
