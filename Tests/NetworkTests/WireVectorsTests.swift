@@ -80,18 +80,7 @@ enum WireVectors {
     }
 
     /// The Internet checksum by the book (RFC 1071), independent of `InternetChecksum`.
-    static func referenceChecksum(_ bytes: [UInt8]) -> UInt16 {
-        var sum: UInt32 = 0
-        var index = 0
-        while index < bytes.count {
-            let high = UInt32(bytes[index]) << 8
-            let low = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
-            sum += high | low
-            index += 2
-        }
-        while sum >> 16 != 0 { sum = (sum & 0xFFFF) + (sum >> 16) }
-        return ~UInt16(sum)
-    }
+    static func referenceChecksum(_ bytes: [UInt8]) -> UInt16 { InternetChecksumTests.reference(bytes) }
 
     /// The 12-byte IPv4 pseudo-header of TCP and UDP checksums.
     static func pseudoHeader(_ source: IPv4Address, _ destination: IPv4Address, protocol number: UInt8, length: Int) -> [UInt8] {
