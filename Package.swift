@@ -6,12 +6,13 @@
 //   Devices/            device protocols every application is written against
 //   Runtime/            executor, logging, runtime keys, the platform interface
 //   Network/            our TCP/IP stack: wire formats, interface, TCP, DHCP, link devices
+//   Storage/            block helpers and key-value stores: crunch, tar, FAT, the writable log store
 //   Platforms/<target>/ one binding of the platform interface per target
 //   Configuration/      the vocabulary of a unikernel's config.swift
 //   Platforms/Solo5/    the spt/hvt bindings (built by the tool only) and the Solo5 ABI
 //   Tenders/            swiftlet-spt (and swiftlet-hvt): run Solo5 unikernels (built by the tool)
 //   Tool/, swiftlet/    the `swiftlet` command
-// Everything in Devices/, Runtime/ and Network/ must also compile as Embedded Swift;
+// Everything in Devices/, Runtime/, Network/ and Storage/ must also compile as Embedded Swift;
 // `swift test` checks that (Tests/ToolTests/EmbeddedBuildTests.swift).
 import PackageDescription
 
@@ -21,6 +22,7 @@ let package = Package(
         .library(name: "SwiftletDevices", targets: ["SwiftletDevices"]),
         .library(name: "SwiftletRuntime", targets: ["SwiftletRuntime"]),
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
+        .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -29,9 +31,10 @@ let package = Package(
         .target(name: "SwiftletDevices", path: "Sources/Devices"),
         .target(name: "SwiftletRuntime", dependencies: ["SwiftletDevices"], path: "Sources/Runtime"),
         .target(name: "SwiftletNet", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Network"),
+        .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(
             name: "SwiftletUnix",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletStorage", "CSwiftletUnix"],
             path: "Sources/Platforms/Unix/Binding"),
         .target(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim"),
         .target(name: "SwiftletConfig", path: "Sources/Configuration"),
@@ -51,12 +54,16 @@ let package = Package(
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet"],
             path: "Tests/NetworkTests"),
         .testTarget(
+            name: "StorageTests",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletStorage"],
+            path: "Tests/StorageTests"),
+        .testTarget(
             name: "UnixPlatformTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletUnix"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletUnix"],
             path: "Tests/UnixPlatformTests"),
         .testTarget(
             name: "ToolTests",
-            dependencies: ["SwiftletTool", "SwiftletConfig", "swiftlet"],
+            dependencies: ["SwiftletTool", "SwiftletConfig", "SwiftletStorage", "swiftlet"],
             path: "Tests/ToolTests"),
     ],
     swiftLanguageModes: [.v5]

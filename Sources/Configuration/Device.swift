@@ -47,6 +47,12 @@ public struct Device: Sendable {
         Device(kind: "kv-ro", label: label, name: directory)
     }
 
+    /// A writable key-value store (`KeyValueStore`) kept on the block device attached under
+    /// `name`; a blank device is formatted on first use.
+    public static func keyValue(_ name: String = "store", label: String = "store") -> Device {
+        Device(kind: "kv-rw", label: label, name: name)
+    }
+
     /// An Ethernet interface (`NetworkInterface`) attached under `name`.
     public static func network(_ name: String = "service", label: String = "network") -> Device {
         Device(kind: "network", label: label, name: name)

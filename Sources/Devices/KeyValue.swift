@@ -75,6 +75,8 @@ public enum KVError: Error, Equatable, Sendable {
     case outOfRange(KVKey)
     /// The store's medium failed; the text says how.
     case storageFailure(String)
+    /// A writable store has no room left for the change (nothing was changed).
+    case noSpace
 }
 
 /// A read-only key-value store (MirageOS's `Mirage_kv.RO`): a baked-in folder, a host folder,
@@ -98,4 +100,21 @@ public protocol KeyValueStoreReadOnly {
 
     /// A digest of the value under `key` that changes when the value does (usable as an ETag).
     func digest(_ key: KVKey) async throws(KVError) -> String
+}
+
+/// A key-value store that can be changed (MirageOS's `Mirage_kv.RW`), such as Swiftlet's
+/// log-structured store on a block device.
+///
+/// Every change is atomic and durable when its call returns: after a crash the store holds
+/// either the old or the new state, never a mix. Dictionaries exist while they hold keys.
+public protocol KeyValueStore: KeyValueStoreReadOnly {
+    /// Stores `value` under `key`, replacing any value there.
+    /// Fails with ``KVError/wrongKind(_:)`` if `key` or one of its parents names the other kind.
+    func set(_ key: KVKey, _ value: [UInt8]) async throws(KVError)
+
+    /// Removes the value or the whole dictionary under `key`.
+    func remove(_ key: KVKey) async throws(KVError)
+
+    /// Moves the value or dictionary at `source` to `destination`, replacing a value there.
+    func rename(_ source: KVKey, to destination: KVKey) async throws(KVError)
 }

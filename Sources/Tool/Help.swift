@@ -12,6 +12,7 @@ struct Help {
         case "run": return run
         case "describe": return describe
         case "clean": return clean
+        case "mkfs": return mkfs
         case let other?:
             throw .usage("no help for '\(other)'", hint: "topics: \(Invocation.commands.joined(separator: ", "))")
         }
@@ -29,11 +30,26 @@ struct Help {
           run [-t TARGET] [--KEY=VALUE ...] [-- ARGS]  configure if needed, build, and run it with ARGS
           describe                                  print the resolved devices, keys and modules
           clean                                     remove _build/ and dist/
+          mkfs --tar|--fat FOLDER IMAGE             make a disk image of FOLDER for the tar or fat key-value store
           tender spt|hvt                            build that tender if needed and print its path
           help [COMMAND]                            show help; `swiftlet help configure` lists targets and keys
 
         Targets: \(Target.names) (default: unix).
         Docs: docs/tutorial.md in the Swiftlet checkout.
+
+        """
+    }
+
+    var mkfs: String {
+        """
+        usage: swiftlet mkfs --tar|--fat FOLDER IMAGE
+
+        Writes the files and folders under FOLDER into IMAGE, for a unikernel configured with
+        --kv_ro=tar or --kv_ro=fat to read from a block device:
+          swiftlet mkfs --fat htdocs site.img
+          swiftlet-spt --block:kv=site.img dist/website.spt
+        --tar makes a POSIX tar archive; --fat a FAT16 or FAT32 file system with long names.
+        `swiftlet build` makes these images itself for a configured --kv_ro=tar or fat.
 
         """
     }

@@ -7,6 +7,8 @@ struct Invocation: Equatable {
         /// Builds a target's tender and prints its path (what `bin/swiftlet-spt` runs).
         case tender(String)
         case help(String?)
+        /// `swiftlet mkfs --tar|--fat DIR IMAGE`: a disk image of a folder for a key-value store.
+        case mkfs(DiskImageFormat, source: String, image: String)
     }
 
     var command: Command
@@ -18,7 +20,7 @@ struct Invocation: Equatable {
     /// What follows `--` in `swiftlet run`: the unikernel's own arguments.
     var runtimeArguments: [String] = []
 
-    static let commands = ["configure", "build", "run", "describe", "clean", "help"]
+    static let commands = ["configure", "build", "run", "describe", "clean", "mkfs", "help"]
 
     static func parse(_ arguments: [String], currentDirectory: String = FileManager.default.currentDirectoryPath) throws(ToolError) -> Invocation {
         var rest = arguments[...]
@@ -44,6 +46,25 @@ struct Invocation: Equatable {
         case "clean": command = .clean
         case "help", "--help", "-h": command = .help(rest.popFirst())
         case "--version", "version": command = .version
+        case "mkfs":
+            let usage = "swiftlet mkfs --tar|--fat FOLDER IMAGE"
+            var format: DiskImageFormat?
+            var paths: [String] = []
+            while let argument = rest.popFirst() {
+                if argument == "--help" || argument == "-h" {
+                    return Invocation(command: .help("mkfs"), folder: UnikernelFolder(directory: directory))
+                } else if argument.hasPrefix("--"), let chosen = DiskImageFormat(rawValue: String(argument.dropFirst(2))) {
+                    guard format == nil else { throw .usage("give one image format, --tar or --fat", hint: usage) }
+                    format = chosen
+                } else if argument.hasPrefix("-") {
+                    throw .usage("unknown option '\(argument)' for swiftlet mkfs", hint: usage)
+                } else {
+                    paths.append(argument)
+                }
+            }
+            guard let format else { throw .usage("swiftlet mkfs needs an image format, --tar or --fat", hint: usage) }
+            guard paths.count == 2 else { throw .usage("swiftlet mkfs needs a folder and an image file", hint: usage) }
+            return Invocation(command: .mkfs(format, source: paths[0], image: paths[1]), folder: UnikernelFolder(directory: directory))
         case "tender":
             guard let target = rest.popFirst() else { throw .usage("swiftlet tender needs a target: swiftlet tender spt") }
             return Invocation(command: .tender(target), folder: UnikernelFolder(directory: directory))

@@ -28,6 +28,12 @@ public struct Tool {
             output("swiftlet \(swiftletVersion)\n")
         case .tender(let name):
             output(try TenderBuilder(home: try SwiftletHome.locate()).build(try Target.parse(name)).path + "\n")
+        case .mkfs(let format, let source, let image):
+            let base = invocation.folder.directory
+            let tree = try DirectoryTree(scanning: URL(fileURLWithPath: source, relativeTo: base))
+            let imageURL = URL(fileURLWithPath: image, relativeTo: base)
+            try format.make(from: tree, to: imageURL)
+            output("Wrote \(image): \(tree.files.count) files, \(tree.totalFileBytes) bytes (\(format.rawValue))\n")
         case .configure:
             let plan = try configure(invocation)
             output("Configured \(plan.unikernel.name) for \(plan.target.rawValue): swiftlet build makes dist/\(plan.imageName)\n")
