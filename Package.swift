@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(
             name: "SwiftletUnix",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletStorage", "CSwiftletUnix"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
             path: "Sources/Platforms/Unix/Binding"),
         .target(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim"),
         .target(name: "SwiftletConfig", path: "Sources/Configuration"),

@@ -30,6 +30,18 @@ public enum BlockError: Error, Equatable, Sendable {
     case deviceFailure(String)
 }
 
+extension BlockError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .outOfRange(let sector, let count, let sectorCount):
+            "sectors \(sector)..<\(sector &+ UInt64(truncatingIfNeeded: count)) are outside the device's \(sectorCount)"
+        case .misaligned(let byteCount, let sectorSize): "\(byteCount) bytes is not a whole number of \(sectorSize)-byte sectors"
+        case .readOnly: "the device is read-only"
+        case .deviceFailure(let text): text
+        }
+    }
+}
+
 /// A sector-addressed disk (MirageOS's `Mirage_block.S`, Solo5's `solo5_block_*`).
 public protocol BlockDevice {
     /// The device's geometry.

@@ -79,6 +79,19 @@ public enum KVError: Error, Equatable, Sendable {
     case noSpace
 }
 
+extension KVError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .invalidKey(let path): "invalid key \"" + path + "\" (no '.', '..' or NUL segments)"
+        case .notFound(let key): "nothing stored under " + key.description
+        case .wrongKind(let key): key.description + " is the wrong kind (a value where a dictionary is needed, or the reverse)"
+        case .outOfRange(let key): "the range lies outside the value of " + key.description
+        case .storageFailure(let text): text
+        case .noSpace: "no space left in the store"
+        }
+    }
+}
+
 /// A read-only key-value store (MirageOS's `Mirage_kv.RO`): a baked-in folder, a host folder,
 /// a tar archive or a FAT file system, all behind one protocol.
 public protocol KeyValueStoreReadOnly {

@@ -94,7 +94,7 @@ extension Platform {
     public func writeConsole(_ text: String) {
         // Native strings are contiguous UTF-8; the copy is for the rare bridged one, and avoids
         // linking `withUTF8`'s UTF-16 path into every image.
-        let written = text.utf8.withContiguousStorageIfAvailable { writeConsole(UnsafeRawBufferPointer($0)) }
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { writeConsole(UnsafeRawBufferPointer($0)) }
         if written == nil {
             Array(text.utf8).withUnsafeBytes { writeConsole($0) }
         }

@@ -28,7 +28,7 @@ struct BuildPlan: Codable, Equatable {
         for use in unikernel.devices {
             guard let kind = DeviceKind.named(use.kind) else { continue }
             if let choice = kind.choiceKey(on: target) { always.insert(choice.name) }
-            for key in kind.keys(on: target) where !candidates.contains(where: { $0.name == key.name }) {
+            for key in kind.keys(on: target, deviceName: use.name ?? use.label) where !candidates.contains(where: { $0.name == key.name }) {
                 candidates.append(key)
             }
         }
@@ -99,7 +99,7 @@ struct BuildPlan: Codable, Equatable {
                 throw ToolError("device '\(use.kind)' (\(kind.protocolName)) is not available on target \(target.rawValue) yet",
                                 hint: "targets that provide it: " + (targets.joined(separator: ", ").nilIfEmpty ?? "none yet"))
             }
-            resolved.append(ResolvedDevice(use: use, kind: kind, implementation: implementation))
+            resolved.append(ResolvedDevice(use: use, kind: kind, implementation: implementation.instantiated(for: use.name ?? use.label)))
         }
         return resolved
     }
@@ -133,7 +133,7 @@ struct BuildPlan: Codable, Equatable {
         if target == .spt || target == .hvt {
             let entries = Solo5Manifest(plan: self).entries
             lines.append("solo5 manifest: " + (entries.isEmpty ? "(no devices)"
-                : entries.map { "\($0.name) (\($0.type == 1 ? "block" : "net"))" }.joined(separator: ", ")))
+                : entries.map { "\($0.name) (\($0.type == .block ? "block" : "net"))" }.joined(separator: ", ")))
         }
         lines.append("modules: " + (try modules()).map(\.name).joined(separator: ", "))
         return lines.joined(separator: "\n") + "\n"

@@ -35,9 +35,7 @@ struct CodeGenerator {
             out += "    let platform = loop.platform\n"
         }
         for device in devices {
-            let expression = device.implementation.expression
-                .replacingOccurrences(of: "NAME", with: swiftStringLiteral(device.use.name ?? device.use.label))
-            out += "    let \(device.use.label) = \(expression)\n"
+            out += "    let \(device.use.label) = \(device.implementation.expression)\n"
         }
         let arguments = devices.map { "\($0.use.label): \($0.use.label)" }.joined(separator: ", ")
         out += "    return await startApplication(\(unikernel.main)(\(arguments)).start)\n"

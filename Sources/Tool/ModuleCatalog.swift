@@ -38,8 +38,7 @@ enum ModuleCatalog {
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
                       dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,
-                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletStorage", "CSwiftletUnix"],
-                      isTargetIndependent: false),
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"], isTargetIndependent: false),
         LibraryModule(name: "SwiftletConfig", path: "Sources/Configuration", language: .swift,
                       dependencies: [], isTargetIndependent: false),
         // Solo5 targets: the common freestanding runtime and Swift platform, then one C

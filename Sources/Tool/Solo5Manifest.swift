@@ -4,19 +4,22 @@
 struct Solo5Manifest {
     let plan: BuildPlan
 
-    struct Entry: Equatable {
-        let name: String
-        /// 1 for a block device, 2 for a network interface (Solo5's `mft_type`).
-        let type: Int
+    /// Solo5's `mft_type` of a device.
+    enum DeviceType: Int, Codable {
+        case block = 1
+        case network = 2
     }
 
+    struct Entry: Equatable {
+        let name: String
+        let type: DeviceType
+    }
+
+    /// The devices whose implementation Solo5 attaches (a block device, a network interface, a
+    /// stack or store built on one), in declaration order.
     var entries: [Entry] {
-        plan.unikernel.devices.compactMap { device in
-            switch device.kind {
-            case "block": Entry(name: device.name ?? "storage", type: 1)
-            case "network", "stack": Entry(name: device.name ?? "service", type: 2)
-            default: nil
-            }
+        ((try? plan.resolvedDevices()) ?? []).compactMap { device in
+            device.implementation.solo5Device.map { Entry(name: device.use.name ?? device.use.label, type: $0) }
         }
     }
 
@@ -50,7 +53,7 @@ struct Solo5Manifest {
 
         """
         for entry in entries {
-            source += "        {.name = \"\(entry.name)\", .type = \(entry.type)},\n"
+            source += "        {.name = \"\(entry.name)\", .type = \(entry.type.rawValue)},\n"
         }
         source += "    },\n};\n"
         return source

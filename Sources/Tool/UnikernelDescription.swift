@@ -146,7 +146,8 @@ enum KeyType: String {
 
 /// `ipv4-gateway` → `ipv4Gateway`.
 func swiftIdentifier(fromKeyName name: String) -> String {
-    let parts = name.split(separator: "-")
+    // `ipv4-gateway` → ipv4Gateway, `block:storage` → blockStorage
+    let parts = name.split { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_")) }
     return parts.enumerated().map { index, part in
         index == 0 ? String(part) : part.prefix(1).uppercased() + part.dropFirst()
     }.joined()

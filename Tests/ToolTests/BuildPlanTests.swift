@@ -57,8 +57,8 @@ import Testing
 
     @Test func devicesWithoutAnImplementationSaySo() throws {
         var description = Self.helloKey
-        description.devices.append(.init(kind: "block", label: "block", name: "storage"))
-        #expect(error { _ = try plan(of: description) }?.message == "device 'block' (BlockDevice) is not available on target unix yet")
+        description.devices.append(.init(kind: "kv-rw", label: "store", name: "store"))
+        #expect(error { _ = try plan(of: description) }?.message == "device 'kv-rw' (KeyValueStore) is not available on target unix yet")
     }
 
     @Test func validationRejectsBadDeclarations() {

@@ -12,7 +12,7 @@ struct DeviceKind {
     var choice: DeviceChoice? = nil
 
     static let all: [DeviceKind] = [.time, .monotonicClock, .wallClock, .console, .random,
-                                    .block, .keyValueReadOnly, .network, .stack]
+                                    .block, .keyValueReadOnly, .keyValue, .network, .stack]
 
     static func named(_ kind: String) -> DeviceKind? { all.first { $0.kind == kind } }
 
@@ -33,9 +33,12 @@ struct DeviceKind {
             doc: choice.doc + " (" + values.joined(separator: " or ") + ")", stage: "configure")
     }
 
-    /// The keys the kind brings on `target`: the choice key, then every key its implementations read.
-    func keys(on target: Target) -> [UnikernelDescription.KeyDeclaration] {
-        (choiceKey(on: target).map { [$0] } ?? []) + allImplementations(on: target).flatMap(\.keys)
+    /// The keys the kind brings on `target`: the choice key, then every key its implementations
+    /// read (per-device keys named for `deviceName`, or with `NAME` in them when it is nil).
+    func keys(on target: Target, deviceName: String? = nil) -> [UnikernelDescription.KeyDeclaration] {
+        (choiceKey(on: target).map { [$0] } ?? []) + allImplementations(on: target).flatMap { implementation in
+            deviceName.map { implementation.instantiated(for: $0).keys } ?? implementation.keys
+        }
     }
 
     /// The implementation on `target` given the keys' values.
@@ -76,12 +79,43 @@ struct DeviceImplementation {
     let typeName: String
     /// A Swift expression that creates the device in the generated `main.swift`, where
     /// `platform` is the target's platform, `loop` its run loop, `NAME` stands for the
-    /// device's name as a string literal, and `Keys.x` reads a key. It may `await`.
-    let expression: String
+    /// device's name as a string literal, `Keys.x` reads a key, and `KEYOF(k)` reads the key
+    /// named `k` after `NAME` in it became the device's name (`KEYOF(block:NAME)` →
+    /// `Keys.blockStorage`). It may `await`.
+    var expression: String
     /// Swiftlet modules the expression needs.
     let modules: [String]
     /// Runtime keys the expression reads, added to the unikernel's keys when it is chosen.
+    /// `NAME` in a key's name stands for the device's name: one key per device (`block:NAME`).
     var keys: [UnikernelDescription.KeyDeclaration] = []
+    /// What Solo5 attaches for the device, if anything: its manifest entry's type.
+    var solo5Device: Solo5Manifest.DeviceType? = nil
+
+    /// The implementation for the device named `name`: its per-device keys and the expression
+    /// with `NAME` and `KEYOF(…)` filled in.
+    func instantiated(for name: String) -> DeviceImplementation {
+        var copy = self
+        copy.keys = keys.map { key in
+            var key = key
+            key.name = key.name.replacingOccurrences(of: "NAME", with: name)
+            key.doc = key.doc.replacingOccurrences(of: "NAME", with: name)
+            return key
+        }
+        var text = expression
+        while let start = text.range(of: "KEYOF("), let end = text[start.upperBound...].firstIndex(of: ")") {
+            let keyName = text[start.upperBound..<end].replacingOccurrences(of: "NAME", with: name)
+            text.replaceSubrange(start.lowerBound...end, with: "Keys." + swiftIdentifier(fromKeyName: keyName))
+        }
+        copy.expression = text.replacingOccurrences(of: "NAME", with: swiftStringLiteral(name))
+        return copy
+    }
+
+    /// This implementation, used by a device built on it: `wrap` turns this expression into
+    /// the outer one (`await TarStore.open(\(inner))`); the keys and Solo5 device carry over.
+    func wrapped(typeName: (String) -> String, modules: [String], _ wrap: (String) -> String) -> DeviceImplementation {
+        DeviceImplementation(typeName: typeName(self.typeName), expression: wrap(expression), modules: self.modules + modules,
+                             keys: keys, solo5Device: solo5Device)
+    }
 }
 
 extension DeviceImplementation {

@@ -28,7 +28,7 @@ extension DeviceKind {
             ]))
 
     private static let solo5Network = DeviceImplementation(
-        typeName: "Solo5Network", expression: "Solo5Network(name: NAME, loop: loop)", modules: [])
+        typeName: "Solo5Network", expression: "Solo5Network(name: NAME, loop: loop)", modules: [], solo5Device: .network)
 
     /// Which tap device a unix unikernel opens (the Solo5 targets get theirs from the tender).
     private static let tapKey = UnikernelDescription.KeyDeclaration(
@@ -50,6 +50,6 @@ extension DeviceKind {
             typeName: "DirectStack<\(link), \(platform.platformType)>",
             expression: "await DirectStack.started(link: \(linkExpression), loop: loop, "
                 + "ipv4: Keys.ipv4, gateway: Keys.ipv4Gateway, dhcp: Keys.dhcp)",
-            modules: ["SwiftletNet"], keys: extraKeys + directStackKeys)
+            modules: ["SwiftletNet"], keys: extraKeys + directStackKeys, solo5Device: platform == .unix ? nil : .network)
     }
 }
