@@ -74,11 +74,11 @@ public struct FATVolume: Sendable, Equatable {
 
         let bytesPerSector = le16(11)
         guard bytesPerSector == 512 || bytesPerSector == 1024 || bytesPerSector == 2048 || bytesPerSector == 4096 else {
-            throw Self.failure("bytes per sector is \(Int(bytesPerSector)), not 512, 1024, 2048 or 4096 (byte 11)")
+            throw Self.failure("bytes per sector is \(Int(truncatingIfNeeded: bytesPerSector)), not 512, 1024, 2048 or 4096 (byte 11)")
         }
         let sectorsPerCluster = UInt64(bytes[13])
         guard sectorsPerCluster != 0, sectorsPerCluster & (sectorsPerCluster - 1) == 0 else {
-            throw Self.failure("sectors per cluster is \(Int(sectorsPerCluster)), not a power of two (byte 13)")
+            throw Self.failure("sectors per cluster is \(Int(truncatingIfNeeded: sectorsPerCluster)), not a power of two (byte 13)")
         }
         let reservedSectors = le16(14)
         guard reservedSectors != 0 else { throw Self.failure("no reserved sectors (byte 14)") }
@@ -94,7 +94,7 @@ public struct FATVolume: Sendable, Equatable {
         let rootSectors = (rootEntryCount * 32 + bytesPerSector - 1) / bytesPerSector
         let firstDataSector = reservedSectors + tableCount * tableSectors + rootSectors
         guard firstDataSector < totalSectors else {
-            throw Self.failure("the data region starts at sector \(Int(firstDataSector)), past the volume's \(Int(totalSectors)) sectors")
+            throw Self.failure("the data region starts at sector \(Int(truncatingIfNeeded: firstDataSector)), past the volume's \(Int(truncatingIfNeeded: totalSectors)) sectors")
         }
         let clusters = (totalSectors - firstDataSector) / sectorsPerCluster
         guard clusters != 0 else { throw Self.failure("the volume has no data clusters") }
@@ -109,23 +109,23 @@ public struct FATVolume: Sendable, Equatable {
             tableBytes = type == .fat12 ? ((clusters + 2) * 3 + 1) / 2 : (clusters + 2) * 2
         case .fat32:
             guard rootEntryCount == 0, tableSize16 == 0 else {
-                throw Self.failure("\(Int(clusters)) clusters make a FAT32 volume, but the boot sector has FAT16 fields")
+                throw Self.failure("\(Int(truncatingIfNeeded: clusters)) clusters make a FAT32 volume, but the boot sector has FAT16 fields")
             }
             // Cluster numbers 0x0FFFFFF7 and above are markers, so no data cluster may reach them.
-            guard clusters <= 0x0FFF_FFF4 else { throw Self.failure("\(Int(clusters)) clusters are too many for FAT32") }
+            guard clusters <= 0x0FFF_FFF4 else { throw Self.failure("\(Int(truncatingIfNeeded: clusters)) clusters are too many for FAT32") }
             tableBytes = (clusters + 2) * 4
             let flags = le16(40)
             if flags & 0x80 != 0 {
                 activeTable = flags & 0x0F
-                guard activeTable < tableCount else { throw Self.failure("the active FAT \(Int(activeTable)) does not exist (byte 40)") }
+                guard activeTable < tableCount else { throw Self.failure("the active FAT \(Int(truncatingIfNeeded: activeTable)) does not exist (byte 40)") }
             }
             rootCluster = le32(44)
             guard rootCluster >= 2, rootCluster < clusters + 2 else {
-                throw Self.failure("the root directory cluster \(Int(rootCluster)) is outside the volume (byte 44)")
+                throw Self.failure("the root directory cluster \(Int(truncatingIfNeeded: rootCluster)) is outside the volume (byte 44)")
             }
         }
         guard tableBytes <= tableSectors * bytesPerSector else {
-            throw Self.failure("the allocation table (\(Int(tableSectors)) sectors) is too small for \(Int(clusters)) clusters")
+            throw Self.failure("the allocation table (\(Int(truncatingIfNeeded: tableSectors)) sectors) is too small for \(Int(truncatingIfNeeded: clusters)) clusters")
         }
 
         self.type = type
