@@ -55,12 +55,6 @@ import Testing
         #expect(failure?.hint == "available targets: unix, spt, hvt")
     }
 
-    @Test func devicesWithoutAnImplementationSaySo() throws {
-        var description = Self.helloKey
-        description.devices.append(.init(kind: "kv-rw", label: "store", name: "store"))
-        #expect(error { _ = try plan(of: description) }?.message == "device 'kv-rw' (KeyValueStore) is not available on target unix yet")
-    }
-
     @Test func validationRejectsBadDeclarations() {
         func problem(_ change: (inout Description) -> Void) -> String? {
             var description = Self.helloKey

@@ -20,7 +20,15 @@ extension DeviceKind {
     static let keyValueReadOnly = DeviceKind(
         kind: "kv-ro", protocolName: "KeyValueStoreReadOnly", doc: "a read-only key-value store", implementations: [:])
 
-    // The writable store on a block device comes with the log store.
+    /// Swiftlet's log-structured store, on the target's block device of the same name.
     static let keyValue = DeviceKind(
-        kind: "kv-rw", protocolName: "KeyValueStore", doc: "a writable key-value store on a block device", implementations: [:])
+        kind: "kv-rw", protocolName: "KeyValueStore", doc: "a writable key-value store on a block device",
+        implementations: [.unix: logStore(on: unixBlock), .spt: logStore(on: solo5Block), .hvt: logStore(on: solo5Block)])
+
+    private static func logStore(on block: DeviceImplementation) -> DeviceImplementation {
+        block.wrapped(typeName: { "LogStore<\($0)>" }, modules: ["SwiftletStorage"]) { device in
+            "await loop.attach(\"the key-value store on block device \" + NAME) { () async throws(KVError) in "
+                + "try await LogStore.open(\(device)) }"
+        }
+    }
 }
