@@ -31,9 +31,17 @@ import Testing
         var done = 0
         var killedWhileWriting = 0
         for run in 0..<runs {
-            let delay = Double(random(5...(target == .unix ? 300 : 600))) / 1000
-            let outcome = try runKilled(after: delay, target: target, folder: folder, disk: disk, arguments: ["--done=\(done)", "--operations=5000"])
-            let lines = outcome.output.split(separator: "\n").map(String.init)
+            // Most kills land while operations run (after the start-up check printed STATE); one
+            // run in eight is killed at a random moment from its start, check included.
+            let fromStart = run % 8 == 7
+            let delay = Double(fromStart ? random(1...50) : random(0...40)) / 1000
+            let outcome = try runKilled(after: delay, fromState: !fromStart, target: target, folder: folder, disk: disk,
+                                        arguments: ["--done=\(done)", "--operations=100000"])
+            // Only whole lines: a kill can cut `DONE 1234` to `DONE 12`.
+            var lines = outcome.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            lines.removeLast()
+            print("kv-crash \(target.rawValue) run \(run): done \(done), " + (outcome.killed ? "killed" : "exited \(outcome.status)")
+                  + ", " + (lines.last { $0.hasPrefix("STATE") || $0.hasPrefix("DONE") || $0.hasPrefix("INCONSISTENT") } ?? "no progress"))
             try #require(!lines.contains { $0.hasPrefix("INCONSISTENT") || $0.hasPrefix("FAILED") },
                          "run \(run) (done \(done)):\n\(outcome.output.suffix(2000))")
             if let state = lines.last(where: { $0.hasPrefix("STATE ") }).flatMap({ Int($0.dropFirst(6)) }) {
@@ -49,7 +57,7 @@ import Testing
             }
         }
         // One last start, not killed: the store is still consistent.
-        let final = try runKilled(after: 60, target: target, folder: folder, disk: disk, arguments: ["--done=\(done)", "--operations=0"])
+        let final = try runKilled(after: 60, fromState: false, target: target, folder: folder, disk: disk, arguments: ["--done=\(done)", "--operations=0"])
         #expect(!final.killed && final.status == 0, "\(final.output.suffix(2000))")
         #expect(final.output.contains("STATE "), "\(final.output.suffix(2000))")
         print("kv-crash \(target.rawValue): \(runs) runs, \(killedWhileWriting) killed while writing, \(done) operations")
@@ -63,8 +71,9 @@ import Testing
         var status: Int32
     }
 
-    /// Runs the unikernel and kills it with SIGKILL after `delay` seconds unless it ended first.
-    private func runKilled(after delay: Double, target: Target, folder: URL, disk: URL, arguments: [String]) throws -> Outcome {
+    /// Runs the unikernel and kills it with SIGKILL `delay` seconds after its start, or after
+    /// it printed its `STATE` line when `fromState`, unless it ended first.
+    private func runKilled(after delay: Double, fromState: Bool, target: Target, folder: URL, disk: URL, arguments: [String]) throws -> Outcome {
         let process = Process()
         switch target {
         case .spt:
@@ -81,6 +90,13 @@ import Testing
         process.standardOutput = try FileHandle(forWritingTo: outputFile)
         process.standardError = process.standardOutput
         try process.run()
+        if fromState {
+            let limit = Date().addingTimeInterval(60)
+            while process.isRunning && Date() < limit,
+                  !((try? String(contentsOf: outputFile, encoding: .utf8))?.contains("STATE ") ?? false) {
+                usleep(1000)
+            }
+        }
         let deadline = Date().addingTimeInterval(delay)
         while process.isRunning && Date() < deadline { usleep(1000) }
         let killed = process.isRunning
