@@ -73,6 +73,13 @@ struct Help {
         runs the unikernel; what follows `--` goes to the unikernel:
           swiftlet run -t unix -- --hello=Bonjour -l "*:debug"
 
+        On spt and hvt the tender attaches the devices: `--block:NAME=FILE`, `--net:NAME=TAP`,
+        `--net-mac:NAME=MAC` and `--block-sector-size:NAME=N` among them go to the tender,
+        before the image. So a disk is given the same way on every target:
+          swiftlet run -t unix -- --block:storage=disk.img
+          swiftlet run -t spt -- --block:storage=disk.img -l "*:debug"
+          (runs swiftlet-spt --block:storage=disk.img dist/block.spt -- -l "*:debug")
+
         """
     }
 
@@ -140,7 +147,7 @@ struct Help {
         for device in unikernel.devices {
             let kind = DeviceKind.named(device.kind)!
             for target in Target.allCases {
-                for key in kind.keys(on: target) where !unikernel.keys.contains(where: { $0.name == key.name }) {
+                for key in kind.keys(on: target, deviceName: device.name) where !unikernel.keys.contains(where: { $0.name == key.name }) {
                     if let index = deviceKeys.firstIndex(where: { $0.0.name == key.name }) {
                         if !deviceKeys[index].1.contains(target) { deviceKeys[index].1.append(target) }
                     } else {

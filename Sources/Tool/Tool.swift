@@ -108,8 +108,8 @@ public struct Tool {
         return try ImageBuilder(home: try SwiftletHome.locate()).build(plan, in: invocation.folder)
     }
 
-    /// Replaces this process with the unikernel (through its tender on spt), so its output,
-    /// signals and exit status are the user's.
+    /// Replaces this process with the unikernel (through its tender on spt and hvt), so its
+    /// output, signals and exit status are the user's.
     func run(_ image: URL, on target: Target, arguments: [String]) throws(ToolError) -> Never {
         let command: [String]
         switch target {
@@ -117,7 +117,7 @@ public struct Tool {
             command = [image.path] + arguments
         case .spt, .hvt:
             let tender = try TenderBuilder(home: try SwiftletHome.locate()).build(target).path
-            command = [tender, image.path, "--"] + arguments
+            command = Self.tenderCommand(tender: tender, image: image.path, arguments: arguments)
         case .virtio:
             throw ToolError("running \(target.rawValue) images is not available yet")
         }
@@ -126,6 +126,21 @@ public struct Tool {
         execv(command[0], argv)
         throw ToolError("cannot run \(command[0]): \(String(cString: strerror(errno)))")
     }
+
+    /// The tender's command line for `swiftlet run ARGS` on spt and hvt. The devices are attached
+    /// with the same words as on unix (`--block:storage=disk.img`), but the tender takes them
+    /// before the image, so the device options among `arguments` move there; the rest go to the
+    /// unikernel after `--`.
+    static func tenderCommand(tender: String, image: String, arguments: [String]) -> [String] {
+        let isDeviceOption = { (argument: String) in
+            tenderDeviceOptions.contains { argument.hasPrefix($0) } && argument.contains("=")
+        }
+        return [tender] + arguments.filter(isDeviceOption) + [image, "--"] + arguments.filter { !isDeviceOption($0) }
+    }
+
+    /// Options of `swiftlet-spt` and `swiftlet-hvt` that name a device (`--block:NAME=FILE`).
+    /// No unikernel key can look like these: key names have no colon.
+    static let tenderDeviceOptions = ["--block:", "--net:", "--net-mac:", "--block-sector-size:"]
 
     private func relativePath(_ url: URL) -> String {
         let current = FileManager.default.currentDirectoryPath + "/"
