@@ -48,7 +48,8 @@ struct BuildPlan: Codable, Equatable {
             for var key in device.implementation.keys {
                 if key.defaultText == "FOLDER" {
                     let folder = device.use.name ?? device.use.label
-                    key.defaultText = directory.map { URL(fileURLWithPath: folder, relativeTo: $0).standardizedFileURL.path } ?? folder
+                    key.defaultText = folder.hasPrefix("/") ? folder
+                        : directory.map { $0.appendingPathComponent(folder).standardizedFileURL.path } ?? folder
                 }
                 chosen[key.name] = key
             }

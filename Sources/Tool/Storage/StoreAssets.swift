@@ -40,7 +40,8 @@ struct StoreAssets {
     var stores: [Store] {
         ((try? plan.resolvedDevices()) ?? []).compactMap { device in
             guard let asset = device.implementation.asset else { return nil }
-            let source = URL(fileURLWithPath: device.use.name ?? device.use.label, relativeTo: folder.directory).standardizedFileURL
+            let path = device.use.name ?? device.use.label
+            let source = path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.directory.appendingPathComponent(path).standardizedFileURL
             return Store(name: device.kind.deviceName(of: device.use), source: source, asset: asset)
         }
     }

@@ -90,9 +90,9 @@ struct KeyValueWalk<Store: KeyValueStoreReadOnly, Clock: MonotonicClock> {
             if got != probe.expected { throw .storageFailure("range \(probe.offset)+\(probe.length) differs from the stream") }
         }
         guard try await kv.get(key, offset: size, length: 10).isEmpty else { throw .storageFailure("a read at the end is not empty") }
-        do {
+        do throws(KVError) {
             _ = try await kv.get(key, offset: size + 1, length: 1)
-            throw KVError.storageFailure("a read past the end succeeded")
+            throw .storageFailure("a read past the end succeeded")
         } catch {
             guard case .outOfRange = error else { throw error }
         }
@@ -108,7 +108,7 @@ struct KeyValueWalk<Store: KeyValueStoreReadOnly, Clock: MonotonicClock> {
     func checkErrors() async -> Int {
         var failures = 0
         for path in ["../etc/passwd", "/a/../../b", ".."] {
-            do {
+            do throws(KVError) {
                 _ = try KVKey(path)
                 print("FAILURE \(path) was accepted as a key")
                 failures += 1
@@ -118,7 +118,7 @@ struct KeyValueWalk<Store: KeyValueStoreReadOnly, Clock: MonotonicClock> {
         }
         if (try? KVKey(segments: [".."])) != nil { print("FAILURE a '..' segment was accepted"); failures += 1 }
         print("dotdot keys rejected")
-        do {
+        do throws(KVError) {
             let missing = try KVKey("/no such file")
             if try await kv.exists(missing) != nil { print("FAILURE a missing key exists"); failures += 1 }
             _ = try await kv.get(missing)
@@ -127,7 +127,7 @@ struct KeyValueWalk<Store: KeyValueStoreReadOnly, Clock: MonotonicClock> {
         } catch {
             if case .notFound = error {} else { print("FAILURE missing key: \(error)"); failures += 1 }
         }
-        do {
+        do throws(KVError) {
             _ = try await kv.get(.root)
             print("FAILURE the root was read as a value")
             failures += 1
