@@ -11,8 +11,10 @@ struct BuildPlan: Codable, Equatable {
     /// Each key's value: its default, or what configure was given.
     var keyValues: [String: String]
 
-    /// Builds a plan from what config.swift declares and the configure command line.
-    init(unikernel: UnikernelDescription, target: Target, configureArguments: [String], configFingerprint: String) throws(ToolError) {
+    /// Builds a plan from what config.swift declares and the configure command line;
+    /// `directory` is the unikernel's folder, against which device folders are resolved.
+    init(unikernel: UnikernelDescription, target: Target, configureArguments: [String], configFingerprint: String,
+         directory: URL? = nil) throws(ToolError) {
         self.target = target
         self.configureArguments = configureArguments
         self.configFingerprint = configFingerprint
@@ -28,7 +30,7 @@ struct BuildPlan: Codable, Equatable {
         for use in unikernel.devices {
             guard let kind = DeviceKind.named(use.kind) else { continue }
             if let choice = kind.choiceKey(on: target) { always.insert(choice.name) }
-            for key in kind.keys(on: target, deviceName: use.name ?? use.label) where !candidates.contains(where: { $0.name == key.name }) {
+            for key in kind.keys(on: target, deviceName: kind.deviceName(of: use)) where !candidates.contains(where: { $0.name == key.name }) {
                 candidates.append(key)
             }
         }
@@ -38,12 +40,27 @@ struct BuildPlan: Codable, Equatable {
         keyValues = Dictionary(uniqueKeysWithValues: candidates.map { ($0.name, $0.defaultText) })
         let given = try Self.parseKeyArguments(configureArguments, keys: candidates)
         for (name, value) in given { keyValues[name] = value }
-        let needed = always.union(try resolvedDevices().flatMap { $0.implementation.keys.map(\.name) })
+        // The chosen implementations' own declarations: two choices may declare one key with
+        // different defaults (`--block:kv` is dist/kv.tar for tar, dist/kv.img for fat), and
+        // `FOLDER` in a default is the device's folder, as an absolute path.
+        var chosen: [String: UnikernelDescription.KeyDeclaration] = [:]
+        for device in try resolvedDevices() {
+            for var key in device.implementation.keys {
+                if key.defaultText == "FOLDER" {
+                    let folder = device.use.name ?? device.use.label
+                    key.defaultText = folder.hasPrefix("/") ? folder
+                        : directory.map { $0.appendingPathComponent(folder).standardizedFileURL.path } ?? folder
+                }
+                chosen[key.name] = key
+            }
+        }
+        let needed = always.union(chosen.keys)
         for (name, _) in given where !needed.contains(name) {
             throw .usage("--\(name) does not apply to this configuration",
                          hint: "it belongs to another choice of implementation (see swiftlet help configure)")
         }
-        self.unikernel.keys = candidates.filter { needed.contains($0.name) }
+        self.unikernel.keys = candidates.filter { needed.contains($0.name) }.map { chosen[$0.name] ?? $0 }
+        for (name, key) in chosen where !given.contains(where: { $0.0 == name }) { keyValues[name] = key.defaultText }
         keyValues = keyValues.filter { needed.contains($0.key) }
     }
 
@@ -99,7 +116,7 @@ struct BuildPlan: Codable, Equatable {
                 throw ToolError("device '\(use.kind)' (\(kind.protocolName)) is not available on target \(target.rawValue) yet",
                                 hint: "targets that provide it: " + (targets.joined(separator: ", ").nilIfEmpty ?? "none yet"))
             }
-            resolved.append(ResolvedDevice(use: use, kind: kind, implementation: implementation.instantiated(for: use.name ?? use.label)))
+            resolved.append(ResolvedDevice(use: use, kind: kind, implementation: implementation.instantiated(for: kind.deviceName(of: use))))
         }
         return resolved
     }

@@ -15,7 +15,11 @@ struct CodeGenerator {
         // Do not edit: change config.swift and configure again.
 
         """
-        for module in imports { out += "import \(module)\n" }
+        let generated = devices.flatMap(\.implementation.imports)
+        var seen = Set<String>()
+        for module in imports + generated where seen.insert(module).inserted {
+            out += "import \(module)\n"
+        }
         out += "\n/// The keys declared in config.swift.\nenum Keys {\n"
         for key in unikernel.keys {
             let value = key.keyType.literal(plan.keyValues[key.name]!)

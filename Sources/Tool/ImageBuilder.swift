@@ -18,9 +18,12 @@ struct ImageBuilder {
         }
         let temporary = image.appendingPathExtension("partial")
         let what = "building \(plan.unikernel.name) for \(plan.target.rawValue)"
+        // The key-value stores' data: crunch images to link in, disk images in dist/.
+        let stores = try StoreAssets(plan: plan, folder: folder).prepare()
         let cObjects = try compileC(try folder.cSources(), in: folder, profile: profile, includePaths: products.includePaths)
+            + stores.objects
         let swiftArguments = ["-module-name", "Unikernel", "-swift-version", "5", "-wmo"] + profile.swiftFlags
-            + products.includePaths.flatMap { ["-I", $0.path] } + sources.map(\.path)
+            + (products.includePaths + stores.includePaths).flatMap { ["-I", $0.path] } + sources.map(\.path)
         switch plan.target {
         case .unix:
             try Shell.compile(try Shell.swiftc(), swiftArguments + profile.linkFlags + (cObjects + products.objects).map(\.path)

@@ -19,7 +19,7 @@ struct Solo5Manifest {
     /// stack or store built on one), in declaration order.
     var entries: [Entry] {
         ((try? plan.resolvedDevices()) ?? []).compactMap { device in
-            device.implementation.solo5Device.map { Entry(name: device.use.name ?? device.use.label, type: $0) }
+            device.implementation.solo5Device.map { Entry(name: device.kind.deviceName(of: device.use), type: $0) }
         }
     }
 

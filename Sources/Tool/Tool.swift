@@ -43,7 +43,9 @@ public struct Tool {
         case .run:
             let plan = try plan(for: invocation)
             let image = try ImageBuilder(home: try SwiftletHome.locate()).build(plan, in: invocation.folder)
-            try run(image, on: plan.target, arguments: invocation.runtimeArguments)
+            // The disk images of tar and FAT key-value stores, attached unless the user attaches others.
+            let images = StoreAssets(plan: plan, folder: invocation.folder).blockArguments(besides: invocation.runtimeArguments)
+            try run(image, on: plan.target, arguments: images + invocation.runtimeArguments)
         case .describe:
             output(try plan(for: invocation).describe())
         case .clean:
@@ -62,7 +64,8 @@ public struct Tool {
         let folder = invocation.folder
         let (unikernel, fingerprint) = try ConfigEvaluator(home: home).evaluate(folder)
         let plan = try BuildPlan(unikernel: unikernel, target: invocation.target ?? .unix,
-                                 configureArguments: invocation.keyArguments, configFingerprint: fingerprint)
+                                 configureArguments: invocation.keyArguments, configFingerprint: fingerprint,
+                                 directory: folder.directory)
         let main = try CodeGenerator(plan: plan).mainSource()
         do {
             try FileManager.default.createDirectory(at: folder.buildDirectory, withIntermediateDirectories: true)

@@ -10,11 +10,19 @@ struct DeviceKind {
     var implementations: [Target: DeviceImplementation] = [:]
     /// For kinds whose implementation a configure-time key picks (the stack's `--net`).
     var choice: DeviceChoice? = nil
+    /// Whether devices of this kind are named after their label: the key-value stores, whose
+    /// `name` in config.swift is a folder, not a platform device.
+    var namedByLabel = false
 
     static let all: [DeviceKind] = [.time, .monotonicClock, .wallClock, .console, .random,
                                     .block, .keyValueReadOnly, .keyValue, .network, .stack]
 
     static func named(_ kind: String) -> DeviceKind? { all.first { $0.kind == kind } }
+
+    /// The name `use` has on the platform (Solo5's manifest, `--block:NAME`, per-device keys).
+    func deviceName(of use: UnikernelDescription.DeviceUse) -> String {
+        namedByLabel ? use.label : (use.name ?? use.label)
+    }
 
     /// Every implementation on `target`, whatever the configure-time keys say.
     func allImplementations(on target: Target) -> [DeviceImplementation] {
@@ -76,7 +84,7 @@ struct DeviceChoice {
 /// One implementation of a device kind on one target.
 struct DeviceImplementation {
     /// The concrete type, as `swiftlet describe` shows it.
-    let typeName: String
+    var typeName: String
     /// A Swift expression that creates the device in the generated `main.swift`, where
     /// `platform` is the target's platform, `loop` its run loop, `NAME` stands for the
     /// device's name as a string literal, `Keys.x` reads a key, and `KEYOF(k)` reads the key
@@ -84,12 +92,16 @@ struct DeviceImplementation {
     /// `Keys.blockStorage`). It may `await`.
     var expression: String
     /// Swiftlet modules the expression needs.
-    let modules: [String]
+    var modules: [String]
     /// Runtime keys the expression reads, added to the unikernel's keys when it is chosen.
     /// `NAME` in a key's name stands for the device's name: one key per device (`block:NAME`).
     var keys: [UnikernelDescription.KeyDeclaration] = []
     /// What Solo5 attaches for the device, if anything: its manifest entry's type.
     var solo5Device: Solo5Manifest.DeviceType? = nil
+    /// Modules `swiftlet build` generates for the expression (not Swiftlet's library modules).
+    var imports: [String] = []
+    /// What `swiftlet build` makes from the device's folder before compiling, if anything.
+    var asset: StoreAsset? = nil
 
     /// The implementation for the device named `name`: its per-device keys and the expression
     /// with `NAME` and `KEYOF(…)` filled in.
@@ -99,9 +111,11 @@ struct DeviceImplementation {
             var key = key
             key.name = key.name.replacingOccurrences(of: "NAME", with: name)
             key.doc = key.doc.replacingOccurrences(of: "NAME", with: name)
+            key.defaultText = key.defaultText.replacingOccurrences(of: "NAME", with: name)
             return key
         }
-        var text = expression
+        // `IDENT`: the name as it appears in generated C symbols (labels are identifiers).
+        var text = expression.replacingOccurrences(of: "IDENT", with: name)
         while let start = text.range(of: "KEYOF("), let end = text[start.upperBound...].firstIndex(of: ")") {
             let keyName = text[start.upperBound..<end].replacingOccurrences(of: "NAME", with: name)
             text.replaceSubrange(start.lowerBound...end, with: "Keys." + swiftIdentifier(fromKeyName: keyName))
@@ -113,8 +127,11 @@ struct DeviceImplementation {
     /// This implementation, used by a device built on it: `wrap` turns this expression into
     /// the outer one (`await TarStore.open(\(inner))`); the keys and Solo5 device carry over.
     func wrapped(typeName: (String) -> String, modules: [String], _ wrap: (String) -> String) -> DeviceImplementation {
-        DeviceImplementation(typeName: typeName(self.typeName), expression: wrap(expression), modules: self.modules + modules,
-                             keys: keys, solo5Device: solo5Device)
+        var outer = self
+        outer.typeName = typeName(self.typeName)
+        outer.expression = wrap(expression)
+        outer.modules = self.modules + modules
+        return outer
     }
 }
 

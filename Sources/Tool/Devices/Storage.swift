@@ -16,9 +16,68 @@ extension DeviceKind {
     static let solo5Block = DeviceImplementation(
         typeName: "Solo5Block", expression: "Solo5Block(name: NAME)", modules: [], solo5Device: .block)
 
-    // The read-only key-value stores come with the storage work.
+    /// A read-only key-value store of a folder, as MirageOS's `generic_kv_ro`: the store kind is
+    /// chosen at configure time with `--kv_ro`. The device is named after its label (`kv`): the
+    /// Solo5 block device and `--block:kv` of the tar and FAT stores, `--kv_ro-path:kv` of the
+    /// direct one; its `name` is the folder.
     static let keyValueReadOnly = DeviceKind(
-        kind: "kv-ro", protocolName: "KeyValueStoreReadOnly", doc: "a read-only key-value store", implementations: [:])
+        kind: "kv-ro", protocolName: "KeyValueStoreReadOnly", doc: "a read-only key-value store of a folder",
+        choice: DeviceChoice(
+            key: "kv_ro",
+            doc: "the key-value store: the folder baked into the image, the host folder, or a tar or FAT disk image of it",
+            defaults: [.unix: "crunch", .spt: "crunch", .hvt: "crunch"],
+            options: [
+                DeviceChoice.Option(value: "crunch", implementations: [.unix: crunchStore, .spt: crunchStore, .hvt: crunchStore]),
+                DeviceChoice.Option(value: "direct", implementations: [.unix: directStore]),
+                DeviceChoice.Option(value: "tar", implementations: [
+                    .unix: imageStore(.tar, on: unixImageBlock(.tar)),
+                    .spt: imageStore(.tar, on: solo5Block),
+                    .hvt: imageStore(.tar, on: solo5Block),
+                ]),
+                DeviceChoice.Option(value: "fat", implementations: [
+                    .unix: imageStore(.fat, on: unixImageBlock(.fat)),
+                    .spt: imageStore(.fat, on: solo5Block),
+                    .hvt: imageStore(.fat, on: solo5Block),
+                ]),
+            ]),
+        namedByLabel: true)
+
+    /// The folder baked into the image: `swiftlet build` writes it as a crunch image, links it
+    /// in, and declares its bounds in the generated module `SwiftletCrunch`.
+    private static let crunchStore = DeviceImplementation(
+        typeName: "CrunchStore",
+        expression: "await openStoreOrExit(NAME, kind: \"crunch\", loop: loop) { () async throws(KVError) in "
+            + "try CrunchStore(image: UnsafeRawBufferPointer(start: swiftlet_crunch_IDENT_start(), count: swiftlet_crunch_IDENT_size())) }",
+        modules: ["SwiftletStorage"], imports: ["SwiftletCrunch"], asset: .crunch)
+
+    /// The host folder, read in place; its absolute path at configure time is the default.
+    private static let directStore = DeviceImplementation(
+        typeName: "DirectStore", expression: "DirectStore.open(name: NAME, path: KEYOF(kv_ro-path:NAME), loop: loop)",
+        modules: [],
+        keys: [UnikernelDescription.KeyDeclaration(name: "kv_ro-path:NAME", type: "string", defaultText: "FOLDER",
+                                                   doc: "The host folder served as key-value store NAME (unix, --kv_ro=direct).",
+                                                   stage: "runtime")])
+
+    /// A file attached with `--block:NAME=FILE`, by default the image `swiftlet build` made.
+    private static func unixImageBlock(_ format: DiskImageFormat) -> DeviceImplementation {
+        var block = unixBlock
+        block.keys = [UnikernelDescription.KeyDeclaration(
+            name: "block:NAME", type: "string", defaultText: format.builtImagePath(for: "NAME"),
+            doc: "The \(format.rawValue) image holding key-value store NAME (unix; swiftlet build makes "
+                + format.builtImagePath(for: "NAME") + ").", stage: "runtime")]
+        return block
+    }
+
+    /// A tar or FAT store on `block`, whose image `swiftlet build` makes from the folder.
+    private static func imageStore(_ format: DiskImageFormat, on block: DeviceImplementation) -> DeviceImplementation {
+        let storeType = format == .tar ? "TarStore" : "FATStore"
+        var store = block.wrapped(typeName: { "\(storeType)<\($0)>" }, modules: ["SwiftletStorage"]) { blockExpression in
+            "await openStoreOrExit(NAME, kind: \"\(format.rawValue)\", loop: loop) { () async throws(KVError) in "
+                + "try await \(storeType).open(\(blockExpression)) }"
+        }
+        store.asset = .diskImage(format)
+        return store
+    }
 
     /// Swiftlet's log-structured store, on the target's block device of the same name.
     static let keyValue = DeviceKind(
