@@ -46,7 +46,7 @@ extension DeviceKind {
     /// in, and declares its bounds in the generated module `SwiftletCrunch`.
     private static let crunchStore = DeviceImplementation(
         typeName: "CrunchStore",
-        expression: "await openStoreOrExit(NAME, kind: \"crunch\", loop: loop) { () async throws(KVError) in "
+        expression: "await loop.attach(\"the crunch key-value store \" + NAME) { () async throws(KVError) in "
             + "try CrunchStore(image: UnsafeRawBufferPointer(start: swiftlet_crunch_IDENT_start(), count: swiftlet_crunch_IDENT_size())) }",
         modules: ["SwiftletStorage"], imports: ["SwiftletCrunch"], asset: .crunch)
 
@@ -72,7 +72,7 @@ extension DeviceKind {
     private static func imageStore(_ format: DiskImageFormat, on block: DeviceImplementation) -> DeviceImplementation {
         let storeType = format == .tar ? "TarStore" : "FATStore"
         var store = block.wrapped(typeName: { "\(storeType)<\($0)>" }, modules: ["SwiftletStorage"]) { blockExpression in
-            "await openStoreOrExit(NAME, kind: \"\(format.rawValue)\", loop: loop) { () async throws(KVError) in "
+            "await loop.attach(\"the \(format.rawValue) key-value store \" + NAME) { () async throws(KVError) in "
                 + "try await \(storeType).open(\(blockExpression)) }"
         }
         store.asset = .diskImage(format)
