@@ -28,8 +28,10 @@ enum Support {
         /// The exit status, or the signal number when `signal` is true.
         var status: Int32
         var killedBySignal = false
-        var stdout: String
+        /// Standard output's bytes, as the program wrote them.
+        var stdoutBytes: Data
         var stderr: String
+        var stdout: String { String(decoding: stdoutBytes, as: UTF8.self) }
         var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty } }
     }
 
@@ -60,7 +62,7 @@ enum Support {
         }
         process.waitUntilExit()
         return Result(status: process.terminationStatus, killedBySignal: process.terminationReason == .uncaughtSignal,
-                      stdout: try String(contentsOf: out, encoding: .utf8),
+                      stdoutBytes: try Data(contentsOf: out),
                       stderr: try String(contentsOf: err, encoding: .utf8))
     }
 

@@ -85,9 +85,9 @@ private let haveTools = gnuTar != nil && hostTool("sha256sum") != nil
         try TarWriter.write(scanned, to: image)
         #expect(!FileManager.default.fileExists(atPath: image.path + ".partial"))
 
-        let listing = try run(try #require(gnuTar), ["--quoting-style=escape", "--numeric-owner", "-tvf", image.path])
+        let listing = try Support.run(try #require(gnuTar), ["--quoting-style=escape", "--numeric-owner", "-tvf", image.path])
         try #require(listing.status == 0, "tar -t failed: \(listing.stderr)")
-        let lines = listing.stdout.split(separator: UInt8(ascii: "\n")).map { Array($0) }
+        let lines = listing.stdoutBytes.split(separator: UInt8(ascii: "\n")).map { Array($0) }
         var listed: [String] = []
         for line in lines {
             let fields = splitListing(line)
@@ -125,7 +125,7 @@ private let haveTools = gnuTar != nil && hostTool("sha256sum") != nil
         let scanned = try DirectoryTree(scanning: tree.root)
         try TarWriter.write(scanned, to: image)
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
-        let extract = try run(try #require(gnuTar), ["--warning=no-unknown-keyword", "-xf", image.path, "-C", destination.path])
+        let extract = try Support.run(try #require(gnuTar), ["--warning=no-unknown-keyword", "-xf", image.path, "-C", destination.path])
         try #require(extract.status == 0, "tar -x failed: \(extract.stderr)")
         #expect(extract.stderr.isEmpty, "\(extract.stderr)")
 
@@ -191,7 +191,7 @@ private let haveTools = gnuTar != nil && hostTool("sha256sum") != nil
         #expect(tool.main(["mkfs", "--tar", tree.root.path, viaCommand.path]) == 0, "\(errors)")
         #expect(printed.contains("\(tree.files.count) files"))
         #expect(try Data(contentsOf: viaCommand) == Data(contentsOf: direct), "the same tree makes the same archive")
-        let listing = try run(try #require(gnuTar), ["--warning=no-unknown-keyword", "-tf", viaCommand.path])
+        let listing = try Support.run(try #require(gnuTar), ["--warning=no-unknown-keyword", "-tf", viaCommand.path])
         #expect(listing.status == 0)
 
         // The built command too, from the command line.
@@ -285,42 +285,17 @@ private let haveTools = gnuTar != nil && hostTool("sha256sum") != nil
         try TarWriter.write(tree, to: image)
         let seconds = Date().timeIntervalSince(start)
         print("tar writer: 500 files, 50 MB in \(String(format: "%.2f", seconds)) s = \(Int(50 / seconds)) MB/s (debug build, sha256sum included)")
-        let listing = try run(try #require(gnuTar), ["--warning=no-unknown-keyword", "-tf", image.path])
-        #expect(listing.stdout.split(separator: UInt8(ascii: "\n")).count == 510)
+        let listing = try Support.run(try #require(gnuTar), ["--warning=no-unknown-keyword", "-tf", image.path])
+        #expect(listing.stdoutBytes.split(separator: UInt8(ascii: "\n")).count == 510)
     }
 
     // MARK: Helpers
 
-    struct Output {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
-    }
-
-    func run(_ program: String, _ arguments: [String], in folder: URL? = nil) throws -> Output {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let out = scratch.appendingPathComponent("out"), err = scratch.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = folder }
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: try Data(contentsOf: out),
-                      stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
-    }
-
     /// sha256sum's digest of each path (relative to `root`), from one `--zero` run.
     func sha256sum(_ paths: [String], in root: URL) throws -> [String: String] {
-        let output = try run(try #require(hostTool("sha256sum")), ["--zero", "--"] + paths, in: root)
+        let output = try Support.run(try #require(hostTool("sha256sum")), ["--zero", "--"] + paths, in: root)
         var result: [String: String] = [:]
-        for line in output.stdout.split(separator: 0) {
+        for line in output.stdoutBytes.split(separator: 0) {
             let bytes = Array(line)
             result[String(decoding: bytes[66...], as: UTF8.self)] = String(decoding: bytes[0..<64], as: UTF8.self)
         }
