@@ -18,10 +18,6 @@ struct BuildPlan: Codable, Equatable {
         self.target = target
         self.configureArguments = configureArguments
         self.configFingerprint = configFingerprint
-        guard target.isAvailable else {
-            throw ToolError("target \(target.rawValue) is not available yet in this version of Swiftlet",
-                            hint: "available targets: " + Target.allCases.filter(\.isAvailable).map(\.rawValue).joined(separator: ", "))
-        }
         // Devices bring keys of their own: the key choosing an implementation (`--net`), and the
         // runtime keys each implementation reads (`--ipv4`). Parse against all of them, then keep
         // those of the implementations chosen.
@@ -147,7 +143,7 @@ struct BuildPlan: Codable, Equatable {
         lines += unikernel.keys.isEmpty ? ["  (none)"] : unikernel.keys.map { key in
             "  \(key.name): \(key.keyType.helpName) = \(key.keyType.display(keyValues[key.name]!)) (\(key.stage))"
         }
-        if target == .spt || target == .hvt {
+        if target.isSolo5 {
             let entries = Solo5Manifest(plan: self).entries
             lines.append("solo5 manifest: " + (entries.isEmpty ? "(no devices)"
                 : entries.map { "\($0.name) (\($0.type == .block ? "block" : "net"))" }.joined(separator: ", ")))

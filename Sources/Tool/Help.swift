@@ -117,7 +117,7 @@ struct Help {
         let width = Target.allCases.map(\.rawValue.count).max()!
         for target in Target.allCases {
             text += "  \(target.rawValue.padding(toLength: width + 2, withPad: " ", startingAt: 0))\(target.summary)"
-                + (target == .unix ? " (default)" : "") + (target.isAvailable ? "" : " (not available yet)") + "\n"
+                + (target == .unix ? " (default)" : "") + "\n"
         }
         text += "\nDevice kinds (config.swift's devices: [...]) and where they are implemented:\n"
         let kindWidth = DeviceKind.all.map(\.kind.count).max()!

@@ -80,7 +80,8 @@ struct ImageBuilder {
         let toolchain = swiftc.deletingLastPathComponent().deletingLastPathComponent()
         let embedded = toolchain.appendingPathComponent("lib/swift/embedded/x86_64-unknown-linux-gnu")
         let lld = swiftc.deletingLastPathComponent().appendingPathComponent("ld.lld").path
-        let script = home.root.appendingPathComponent("Sources/Platforms/Solo5/solo5.ld")
+        let script = home.root.appendingPathComponent(target == .virtio ? "Sources/Platforms/Virtio/virtio.ld"
+                                                                        : "Sources/Platforms/Solo5/solo5.ld")
         guard let gcc = gccLibraryDirectory() else {
             throw ToolError("cannot find gcc's libstdc++.a", hint: "install g++ (apt-get install g++)")
         }

@@ -54,6 +54,12 @@ enum ModuleCatalog {
                       dependencies: ["CSolo5ABI", "CSwiftletSolo5"], isTargetIndependent: false, isInPackage: false),
         LibraryModule(name: "CSwiftletHVT", path: "Sources/Platforms/Solo5/HVT", language: .c,
                       dependencies: ["CSolo5ABI", "CSwiftletSolo5"], isTargetIndependent: false, isInPackage: false),
+        // virtio: the boot code (C and the unavoidable assembly) and the drivers (Swift).
+        LibraryModule(name: "CSwiftletVirtio", path: "Sources/Platforms/Virtio/Boot", language: .c,
+                      dependencies: ["CSolo5ABI", "CSwiftletSolo5"], isTargetIndependent: false, isInPackage: false),
+        LibraryModule(name: "SwiftletVirtio", path: "Sources/Platforms/Virtio/Drivers", language: .swift,
+                      dependencies: ["CSolo5ABI", "CSwiftletSolo5", "CSwiftletVirtio"],
+                      isTargetIndependent: false, isInPackage: false),
         // The tenders: Embedded Swift programs for the host, so they start as fast as C ones.
         LibraryModule(name: "HostLibc", path: "Sources/Tenders/HostLibc", language: .headers,
                       dependencies: [], isTargetIndependent: false, isInPackage: false),

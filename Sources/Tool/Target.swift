@@ -11,8 +11,11 @@ enum Target: String, CaseIterable, Codable {
         }
     }
 
-    /// Whether this version of Swiftlet can build for the target.
-    var isAvailable: Bool { self != .virtio }
+    /// The targets whose unikernels talk to the platform through Solo5's guest interface
+    /// (Solo5Platform, Solo5Network, Solo5Block, the device manifest).
+    static let solo5Targets: [Target] = [.spt, .hvt, .virtio]
+
+    var isSolo5: Bool { Self.solo5Targets.contains(self) }
 
     /// The file name of the built image.
     func imageName(for unikernel: String) -> String {
@@ -25,7 +28,7 @@ enum Target: String, CaseIterable, Codable {
         case .unix: ["SwiftletDevices", "SwiftletRuntime", "SwiftletUnix"]
         case .spt: ["SwiftletDevices", "SwiftletRuntime", "SwiftletSolo5", "CSwiftletSPT"]
         case .hvt: ["SwiftletDevices", "SwiftletRuntime", "SwiftletSolo5", "CSwiftletHVT"]
-        case .virtio: []
+        case .virtio: ["SwiftletDevices", "SwiftletRuntime", "SwiftletSolo5", "CSwiftletVirtio", "SwiftletVirtio"]
         }
     }
 

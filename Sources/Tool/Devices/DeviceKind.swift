@@ -139,9 +139,16 @@ extension DeviceImplementation {
     /// The runtime's generic implementation over the platform interface, on every target that
     /// has a platform: `PlatformTime<UnixPlatform>` on unix, `PlatformTime<Solo5Platform>` on spt.
     static func generic(_ type: String, _ expression: String) -> [Target: DeviceImplementation] {
-        let targets: [Target] = [.unix, .spt, .hvt]
-        return Dictionary(uniqueKeysWithValues: targets.map { target in
+        Dictionary(uniqueKeysWithValues: Target.allCases.map { target in
             (target, DeviceImplementation(typeName: "\(type)<\(target.platformType)>", expression: expression, modules: []))
         })
+    }
+
+    /// `unix` on the unix target and `solo5` on every Solo5 target (spt, hvt, virtio).
+    static func targets(unix: DeviceImplementation?, solo5: DeviceImplementation?) -> [Target: DeviceImplementation] {
+        var implementations: [Target: DeviceImplementation] = [:]
+        implementations[.unix] = unix
+        for target in Target.solo5Targets { implementations[target] = solo5 }
+        return implementations
     }
 }

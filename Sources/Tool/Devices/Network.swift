@@ -1,12 +1,10 @@
 extension DeviceKind {
     static let network = DeviceKind(
         kind: "network", protocolName: "NetworkInterface", doc: "an Ethernet interface",
-        implementations: [
-            .unix: DeviceImplementation(typeName: "TapDevice", expression: "TapDevice.attach(name: Keys.interface, loop: loop)",
-                                        modules: [], keys: [tapKey]),
-            .spt: solo5Network,
-            .hvt: solo5Network,
-        ])
+        implementations: .targets(
+            unix: DeviceImplementation(typeName: "TapDevice", expression: "TapDevice.attach(name: Keys.interface, loop: loop)",
+                                       modules: [], keys: [tapKey]),
+            solo5: solo5Network))
 
     /// A TCP/IP stack: the host's sockets (unix) or Swiftlet's own over the target's Ethernet
     /// interface, chosen with `--net` as in MirageOS.
@@ -14,17 +12,15 @@ extension DeviceKind {
         kind: "stack", protocolName: "NetworkStack", doc: "a TCP/IP stack",
         choice: DeviceChoice(
             key: "net", doc: "the TCP/IP stack: the host's sockets, or Swiftlet's own on an Ethernet interface",
-            defaults: [.unix: "socket", .spt: "direct", .hvt: "direct"],
+            defaults: Dictionary(uniqueKeysWithValues: Target.allCases.map { ($0, $0 == .unix ? "socket" : "direct") }),
             options: [
                 DeviceChoice.Option(value: "socket", implementations: [
                     .unix: DeviceImplementation(typeName: "SocketStack", expression: "SocketStack(loop: loop)", modules: []),
                 ]),
-                DeviceChoice.Option(value: "direct", implementations: [
-                    .unix: directStack(link: "TapDevice", linkExpression: "TapDevice.attach(name: Keys.interface, loop: loop)",
-                                       platform: .unix, extraKeys: [tapKey]),
-                    .spt: directStack(link: "Solo5Network", linkExpression: "Solo5Network(name: NAME, loop: loop)", platform: .spt),
-                    .hvt: directStack(link: "Solo5Network", linkExpression: "Solo5Network(name: NAME, loop: loop)", platform: .hvt),
-                ]),
+                DeviceChoice.Option(value: "direct", implementations: .targets(
+                    unix: directStack(link: "TapDevice", linkExpression: "TapDevice.attach(name: Keys.interface, loop: loop)",
+                                      platform: .unix, extraKeys: [tapKey]),
+                    solo5: directStack(link: "Solo5Network", linkExpression: "Solo5Network(name: NAME, loop: loop)", platform: .spt))),
             ]))
 
     private static let solo5Network = DeviceImplementation(

@@ -1,11 +1,7 @@
 extension DeviceKind {
     static let block = DeviceKind(
         kind: "block", protocolName: "BlockDevice", doc: "a sector-addressed disk",
-        implementations: [
-            .unix: unixBlock,
-            .spt: solo5Block,
-            .hvt: solo5Block,
-        ])
+        implementations: .targets(unix: unixBlock, solo5: solo5Block))
 
     /// A file attached with `--block:NAME=FILE` at run time, as the Solo5 tenders attach theirs.
     static let unixBlock = DeviceImplementation(
@@ -25,20 +21,14 @@ extension DeviceKind {
         choice: DeviceChoice(
             key: "kv_ro",
             doc: "the key-value store: the folder baked into the image, the host folder, or a tar or FAT disk image of it",
-            defaults: [.unix: "crunch", .spt: "crunch", .hvt: "crunch"],
+            defaults: Dictionary(uniqueKeysWithValues: Target.allCases.map { ($0, "crunch") }),
             options: [
-                DeviceChoice.Option(value: "crunch", implementations: [.unix: crunchStore, .spt: crunchStore, .hvt: crunchStore]),
+                DeviceChoice.Option(value: "crunch", implementations: .targets(unix: crunchStore, solo5: crunchStore)),
                 DeviceChoice.Option(value: "direct", implementations: [.unix: directStore]),
-                DeviceChoice.Option(value: "tar", implementations: [
-                    .unix: imageStore(.tar, on: unixImageBlock(.tar)),
-                    .spt: imageStore(.tar, on: solo5Block),
-                    .hvt: imageStore(.tar, on: solo5Block),
-                ]),
-                DeviceChoice.Option(value: "fat", implementations: [
-                    .unix: imageStore(.fat, on: unixImageBlock(.fat)),
-                    .spt: imageStore(.fat, on: solo5Block),
-                    .hvt: imageStore(.fat, on: solo5Block),
-                ]),
+                DeviceChoice.Option(value: "tar", implementations: .targets(
+                    unix: imageStore(.tar, on: unixImageBlock(.tar)), solo5: imageStore(.tar, on: solo5Block))),
+                DeviceChoice.Option(value: "fat", implementations: .targets(
+                    unix: imageStore(.fat, on: unixImageBlock(.fat)), solo5: imageStore(.fat, on: solo5Block))),
             ]),
         namedByLabel: true)
 
@@ -82,7 +72,7 @@ extension DeviceKind {
     /// Swiftlet's log-structured store, on the target's block device of the same name.
     static let keyValue = DeviceKind(
         kind: "kv-rw", protocolName: "KeyValueStore", doc: "a writable key-value store on a block device",
-        implementations: [.unix: logStore(on: unixBlock), .spt: logStore(on: solo5Block), .hvt: logStore(on: solo5Block)])
+        implementations: .targets(unix: logStore(on: unixBlock), solo5: logStore(on: solo5Block)))
 
     private static func logStore(on block: DeviceImplementation) -> DeviceImplementation {
         block.wrapped(typeName: { "LogStore<\($0)>" }, modules: ["SwiftletStorage"]) { device in

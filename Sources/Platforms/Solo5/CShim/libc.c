@@ -369,6 +369,8 @@ void __stack_chk_fail(void) {
     solo5_abort();
 }
 
+__attribute__((weak)) void swiftlet_platform_devices_init(void) {}
+
 static const char *command_line = "";
 const char *swiftlet_cmdline(void) { return command_line; }
 
@@ -394,5 +396,6 @@ void swiftlet_solo5_start(const char *cmdline, uintptr_t heap_start, size_t heap
     banner_line("rodata", (uintptr_t)__swiftlet_text_end, (uintptr_t)__swiftlet_rodata_end);
     banner_line("  data", (uintptr_t)__swiftlet_rodata_end, (uintptr_t)__swiftlet_data_end);
     banner_line("  heap", heap_start, heap_start + heap_size);
+    swiftlet_platform_devices_init();
     solo5_exit(main(0, NULL));
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include "swiftlet_solo5.h"
 #include "solo5_abi.h"
+#include "swiftlet_x86.h"
 
 void swiftlet_solo5_start(const char *cmdline, uintptr_t heap_start, size_t heap_size, uint64_t memory_size)
     __attribute__((noreturn));
@@ -110,85 +111,13 @@ int swiftlet_platform_set_tls_base(uintptr_t base) {
     return 0;
 }
 
-// ---- traps: our own GDT and IDT, so a fault prints what happened instead of resetting -------
-
-static const char *const trap_names[32] = {
-    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
-    "device not available", "double fault", "coprocessor overrun", "invalid TSS", "segment not present",
-    "stack fault", "general protection fault", "page fault", "reserved", "x87 floating-point error",
-    "alignment check", "machine check", "SIMD floating-point error", "virtualization", "control protection",
-};
-
-static void hex(char *to, uint64_t value) {
-    for (int i = 15; i >= 0; i--) { to[i] = "0123456789abcdef"[value & 15]; value >>= 4; }
-}
-
-/// Called by the trap stubs with the vector, the error code (0 if none) and the faulting RIP.
-__attribute__((used, noreturn)) void swiftlet_hvt_trap(uint64_t vector, uint64_t error, uint64_t rip) {
-    uint64_t cr2;
-    __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-    char line[] = "Swiftlet: trap at rip=0x................ error=0x................ cr2=0x................: ";
-    hex(line + 24, rip);
-    hex(line + 48, error);
-    hex(line + 70, cr2);
-    solo5_console_write(line, sizeof line - 1);
-    const char *name = vector < 32 && trap_names[vector] ? trap_names[vector] : "exception";
-    size_t length = 0;
-    while (name[length]) length++;
-    solo5_console_write(name, length);
-    solo5_console_write("\n", 1);
-    solo5_exit(255);
-}
-
-// One stub per vector: push a zero error code where the CPU pushes none, then the vector.
-#define TRAP_WITHOUT_ERROR(n) "trap_" #n ": push $0\n push $" #n "\n jmp trap_common\n"
-#define TRAP_WITH_ERROR(n) "trap_" #n ": push $" #n "\n jmp trap_common\n"
-__asm__(".text\n"
-        TRAP_WITHOUT_ERROR(0) TRAP_WITHOUT_ERROR(1) TRAP_WITHOUT_ERROR(2) TRAP_WITHOUT_ERROR(3)
-        TRAP_WITHOUT_ERROR(4) TRAP_WITHOUT_ERROR(5) TRAP_WITHOUT_ERROR(6) TRAP_WITHOUT_ERROR(7)
-        TRAP_WITH_ERROR(8) TRAP_WITHOUT_ERROR(9) TRAP_WITH_ERROR(10) TRAP_WITH_ERROR(11)
-        TRAP_WITH_ERROR(12) TRAP_WITH_ERROR(13) TRAP_WITH_ERROR(14) TRAP_WITHOUT_ERROR(15)
-        TRAP_WITHOUT_ERROR(16) TRAP_WITH_ERROR(17) TRAP_WITHOUT_ERROR(18) TRAP_WITHOUT_ERROR(19)
-        TRAP_WITHOUT_ERROR(20) TRAP_WITH_ERROR(21)
-        "trap_common:\n"
-        "  pop %rdi\n"            // vector
-        "  pop %rsi\n"            // error code
-        "  mov (%rsp), %rdx\n"    // the RIP the CPU pushed
-        "  and $-16, %rsp\n"
-        "  call swiftlet_hvt_trap\n");
-extern char trap_0[], trap_1[], trap_2[], trap_3[], trap_4[], trap_5[], trap_6[], trap_7[], trap_8[], trap_9[],
-    trap_10[], trap_11[], trap_12[], trap_13[], trap_14[], trap_15[], trap_16[], trap_17[], trap_18[], trap_19[],
-    trap_20[], trap_21[];
-
-static uint64_t gdt[3] = {0, 0x00AF9A000000FFFFull /* code, 64-bit */, 0x00CF92000000FFFFull /* data */};
-static struct { uint64_t low, high; } idt[32];
-
-// Runs before the thread block holding the stack canary exists: no stack protector.
-__attribute__((no_stack_protector)) static void install_traps(void) {
-    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {sizeof gdt - 1, (uint64_t)(uintptr_t)gdt};
-    __asm__ volatile("lgdt %0\n"
-                     "  pushq $0x08\n  leaq 1f(%%rip), %%rax\n  pushq %%rax\n  lretq\n"
-                     "1: movw $0x10, %%ax\n  movw %%ax, %%ds\n  movw %%ax, %%es\n  movw %%ax, %%ss\n"
-                     : : "m"(gdtr) : "rax", "memory");
-    char *stubs[22] = {trap_0, trap_1, trap_2, trap_3, trap_4, trap_5, trap_6, trap_7, trap_8, trap_9, trap_10,
-                       trap_11, trap_12, trap_13, trap_14, trap_15, trap_16, trap_17, trap_18, trap_19, trap_20, trap_21};
-    for (int i = 0; i < 22; i++) {
-        uint64_t at = (uint64_t)(uintptr_t)stubs[i];
-        // Present, ring 0, 64-bit interrupt gate, code selector 0x08.
-        idt[i].low = (at & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((at >> 16 & 0xffff) << 48);
-        idt[i].high = at >> 32;
-    }
-    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {sizeof idt - 1, (uint64_t)(uintptr_t)idt};
-    __asm__ volatile("lidt %0" : : "m"(idtr));
-}
-
 // ---- entry ---------------------------------------------------------------------------------
 
 /// The tender starts the vCPU here, in long mode, with the boot information's address in %rdi.
 __attribute__((noreturn, no_stack_protector))
 void _start(const struct hvt_boot_info *info) {
     boot_info = info;
-    install_traps();
+    swiftlet_x86_install_traps();
     clock_init(info->cpu_cycle_frequency);
     uintptr_t heap_start = ((uintptr_t)info->kernel_end + 4095) & ~(uintptr_t)4095;
     uintptr_t stack_reserve = 1 << 20;

@@ -52,6 +52,10 @@ const char *swiftlet_cmdline(void);
 /// the targets' bindings; see solo5_abi.h).
 const struct solo5_manifest_entry *swiftlet_device(solo5_handle_t handle, uint32_t type);
 
+/// Called once the heap works, before the Swift program starts: a target whose devices are
+/// found by the unikernel itself (virtio) probes them here. The default does nothing.
+void swiftlet_platform_devices_init(void);
+
 /// Heap statistics, for tests and the boot banner.
 size_t swiftlet_heap_free_bytes(void);
 size_t swiftlet_heap_size(void);
