@@ -144,9 +144,12 @@ extension DeviceImplementation {
         })
     }
 
+}
+
+extension Dictionary where Key == Target, Value == DeviceImplementation {
     /// `unix` on the unix target and `solo5` on every Solo5 target (spt, hvt, virtio).
-    static func targets(unix: DeviceImplementation?, solo5: DeviceImplementation?) -> [Target: DeviceImplementation] {
-        var implementations: [Target: DeviceImplementation] = [:]
+    static func targets(unix: DeviceImplementation?, solo5: DeviceImplementation?) -> Self {
+        var implementations: Self = [:]
         implementations[.unix] = unix
         for target in Target.solo5Targets { implementations[target] = solo5 }
         return implementations
