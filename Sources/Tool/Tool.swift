@@ -45,6 +45,11 @@ public struct Tool {
             let image = try ImageBuilder(home: try SwiftletHome.locate()).build(plan, in: invocation.folder)
             // The disk images of tar and FAT key-value stores, attached unless the user attaches others.
             let images = StoreAssets(plan: plan, folder: invocation.folder).blockArguments(besides: invocation.runtimeArguments)
+            if plan.target == .virtio {
+                let command = try QEMUCommand(image: relativePath(image), devices: Solo5Manifest(plan: plan).entries,
+                                              arguments: images + invocation.runtimeArguments)
+                exit(try runQEMU(command))
+            }
             try run(image, on: plan.target, arguments: images + invocation.runtimeArguments)
         case .describe:
             output(try plan(for: invocation).describe())
@@ -122,12 +127,34 @@ public struct Tool {
             let tender = try TenderBuilder(home: try SwiftletHome.locate()).build(target).path
             command = Self.tenderCommand(tender: tender, image: image.path, arguments: arguments)
         case .virtio:
-            throw ToolError("running \(target.rawValue) images is not available yet")
+            preconditionFailure("virtio images run through runQEMU")
         }
         fflush(stdout)
         let argv = command.map { strdup($0) } + [nil]
         execv(command[0], argv)
         throw ToolError("cannot run \(command[0]): \(String(cString: strerror(errno)))")
+    }
+
+    /// Boots a virtio image in QEMU and waits for it; returns the unikernel's exit status. QEMU
+    /// stays a child (not exec'd) so its status can be translated back (QEMUCommand).
+    func runQEMU(_ command: QEMUCommand) throws(ToolError) -> Int32 {
+        let words = command.arguments
+        errorOutput("swiftlet: " + words.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ") + "\n")
+        fflush(stdout)
+        // Ctrl-C reaches QEMU (same process group) and ends it; this process waits for that.
+        signal(SIGINT, SIG_IGN)
+        var pid: pid_t = 0
+        let argv = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let spawned = posix_spawnp(&pid, words[0], nil, nil, argv, environ)
+        guard spawned == 0 else {
+            throw ToolError("cannot run \(words[0]): \(String(cString: strerror(spawned)))",
+                            hint: "install QEMU: apt-get install qemu-system-x86")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        return exited ? QEMUCommand.unikernelStatus(fromQEMUStatus: (status >> 8) & 0xff) : 128 + (status & 0x7f)
     }
 
     /// The tender's command line for `swiftlet run ARGS` on spt and hvt. The devices are attached

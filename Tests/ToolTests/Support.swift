@@ -1,5 +1,7 @@
 import Foundation
+import SwiftletRuntime
 import Testing
+@testable import SwiftletTool
 
 /// Runs programs for the integration tests, with a time limit, and copies unikernel folders
 /// to scratch space so parallel tests never share a `_build/`.
@@ -128,5 +130,28 @@ extension Support {
         process.waitUntilExit()
         watchdog.cancel()
         return (process.terminationStatus, lines)
+    }
+}
+
+extension Support {
+    /// Why QEMU tests cannot run here, if they cannot.
+    static var qemuSkipReason: String? {
+        (try? run("/bin/sh", ["-c", "command -v qemu-system-x86_64"], timeout: 10).status) == 0
+            ? nil : "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
+    }
+
+    /// Boots a virtio image in QEMU (software emulation) on `machine` ("microvm": virtio-mmio,
+    /// "q35": PCI) with `arguments` on its command line and `extra` QEMU options; the status is
+    /// the unikernel's (isa-debug-exit's (s << 1) | 1 decoded), the serial console's CRs dropped.
+    static func qemu(_ image: String, machine: String = "microvm", arguments: [String] = [], extra: [String] = [],
+                     in directory: URL? = nil, timeout: Double = 120) throws -> Result {
+        var command = ["qemu-system-x86_64", "-M", machine, "-m", "128M", "-nodefaults", "-no-user-config",
+                       "-display", "none", "-serial", "stdio", "-no-reboot",
+                       "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", image]
+        if !arguments.isEmpty { command += ["-append", joinCommandLine(arguments)] }
+        var result = try run("/usr/bin/env", command + extra, in: directory, timeout: timeout)
+        result.stdoutBytes = result.stdoutBytes.filter { $0 != UInt8(ascii: "\r") }
+        if !result.killedBySignal { result.status = QEMUCommand.unikernelStatus(fromQEMUStatus: result.status) }
+        return result
     }
 }

@@ -21,8 +21,8 @@ __attribute__((used, noreturn)) void swiftlet_x86_trap(uint64_t vector, uint64_t
     __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
     char line[] = "Swiftlet: trap at rip=0x................ error=0x................ cr2=0x................: ";
     hex(line + 24, rip);
-    hex(line + 48, error);
-    hex(line + 70, cr2);
+    hex(line + 49, error);
+    hex(line + 72, cr2);
     solo5_console_write(line, sizeof line - 1);
     const char *name = vector < 32 && trap_names[vector] ? trap_names[vector] : "exception";
     size_t length = 0;

@@ -313,7 +313,8 @@ bool swiftlet_route_irq(uint32_t gsi) {
 // ---- device memory above the boot map -----------------------------------------------------------
 
 extern uint64_t swiftlet_boot_pml4[512];
-#define PAGE_TABLE_POOL 16
+extern uint64_t swiftlet_boot_page_directories[2048];
+#define PAGE_TABLE_POOL 32
 static uint64_t page_table_pool[PAGE_TABLE_POOL][512] __attribute__((aligned(4096)));
 static int page_tables_used;
 
@@ -337,6 +338,42 @@ bool swiftlet_map_device_memory(uint64_t address, uint64_t size) {
     }
     __asm__ volatile("mov %%cr3, %%rax\n mov %%rax, %%cr3" : : : "rax", "memory");
     return true;
+}
+
+// ---- the image's rights -------------------------------------------------------------------------
+
+extern char __swiftlet_text_end[], __swiftlet_rodata_end[], __swiftlet_end[];
+#define PAGE_NX (1ull << 63)
+
+/// Maps the image with 4 KiB pages and its segments' rights: text read-only and executable,
+/// read-only data, everything else not executable, and page 0 absent so a null pointer faults.
+/// (Boot maps everything writable and executable with 2 MiB pages.)
+static void protect_image(void) {
+    uint32_t a, b, c, d;
+    cpuid(0x80000000, &a, &b, &c, &d);
+    uint64_t nx = 0;
+    if (a >= 0x80000001) {
+        cpuid(0x80000001, &a, &b, &c, &d);
+        if (d & (1u << 20)) { write_msr(0xc0000080, read_msr(0xc0000080) | (1u << 11)); nx = PAGE_NX; }
+    }
+    uint64_t text_end = (uintptr_t)__swiftlet_text_end, rodata_end = (uintptr_t)__swiftlet_rodata_end;
+    uint64_t image_end = (uintptr_t)__swiftlet_end;
+    for (uint64_t region = 0; region < 0x100000000ull; region += 0x200000) {
+        uint64_t *directory_entry = &swiftlet_boot_page_directories[region >> 21];
+        if (region >= image_end || page_tables_used == PAGE_TABLE_POOL) { *directory_entry |= nx; continue; }
+        uint64_t *table = page_table_pool[page_tables_used++];
+        for (uint64_t page = region; page < region + 0x200000; page += 4096) {
+            uint64_t entry = page | 3 | nx;                                                 // data
+            if (page == 0) entry = 0;                                                        // null
+            else if (page >= 0x100000 && page < text_end) entry = page | 1;                  // text
+            else if (page >= text_end && page < rodata_end) entry = page | 1 | nx;           // rodata
+            table[(page - region) >> 12] = entry;
+        }
+        *directory_entry = (uint64_t)(uintptr_t)table | 3;
+    }
+    // CR0.WP: read-only pages bind ring 0 too.
+    __asm__ volatile("mov %%cr0, %%rax\n or $0x10000, %%rax\n mov %%rax, %%cr0\n"
+                     "mov %%cr3, %%rax\n mov %%rax, %%cr3" : : : "rax", "memory");
 }
 
 // ---- start-up ------------------------------------------------------------------------------------
@@ -371,4 +408,5 @@ __attribute__((no_stack_protector)) void swiftlet_machine_init(void) {
     swiftlet_x86_set_interrupt_gate(SPURIOUS_VECTOR, (void (*)(void))swiftlet_spurious_stub);
     lapic_init();
     ioapic_init();
+    protect_image();
 }
