@@ -13,6 +13,7 @@ struct Help {
         case "describe": return describe
         case "clean": return clean
         case "mkfs": return mkfs
+        case "mkimage": return mkimage
         case let other?:
             throw .usage("no help for '\(other)'", hint: "topics: \(Invocation.commands.joined(separator: ", "))")
         }
@@ -31,6 +32,7 @@ struct Help {
           describe                                  print the resolved devices, keys and modules
           clean                                     remove _build/ and dist/
           mkfs --tar|--fat FOLDER IMAGE             make a disk image of FOLDER for the tar or fat key-value store
+          mkimage [--format raw,gce,qcow2] [-- ARGS]  make disk and cloud images of a virtio unikernel (dist/NAME.img ...)
           tender spt|hvt                            build that tender if needed and print its path
           help [COMMAND]                            show help; `swiftlet help configure` lists targets and keys
 

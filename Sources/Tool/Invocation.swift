@@ -9,6 +9,8 @@ struct Invocation: Equatable {
         case help(String?)
         /// `swiftlet mkfs --tar|--fat DIR IMAGE`: a disk image of a folder for a key-value store.
         case mkfs(DiskImageFormat, source: String, image: String)
+        /// `swiftlet mkimage [--format raw,gce,qcow2]`: disk and cloud images of a virtio unikernel.
+        case mkimage([ImageFormat])
     }
 
     var command: Command
@@ -17,10 +19,10 @@ struct Invocation: Equatable {
     var target: Target?
     /// `--key=value` arguments for configure.
     var keyArguments: [String] = []
-    /// What follows `--` in `swiftlet run`: the unikernel's own arguments.
+    /// What follows `--` in `swiftlet run` and `mkimage`: the unikernel's own arguments.
     var runtimeArguments: [String] = []
 
-    static let commands = ["configure", "build", "run", "describe", "clean", "mkfs", "help"]
+    static let commands = ["configure", "build", "run", "describe", "clean", "mkfs", "mkimage", "help"]
 
     static func parse(_ arguments: [String], currentDirectory: String = FileManager.default.currentDirectoryPath) throws(ToolError) -> Invocation {
         var rest = arguments[...]
@@ -44,6 +46,7 @@ struct Invocation: Equatable {
         case "run": command = .run
         case "describe": command = .describe
         case "clean": command = .clean
+        case "mkimage": command = .mkimage(ImageFormat.allCases)
         case "help", "--help", "-h": command = .help(rest.popFirst())
         case "--version", "version": command = .version
         case "mkfs":
@@ -78,7 +81,9 @@ struct Invocation: Equatable {
         let acceptsConfiguration = [.configure, .run, .describe, .build].contains(command)
         while let argument = rest.popFirst() {
             if argument == "--" {
-                guard command == .run else { throw .usage("'--' passes arguments to the unikernel, and only swiftlet run takes them") }
+                guard command == .run || invocation.command.isMakeImage else {
+                    throw .usage("'--' passes arguments to the unikernel, and only swiftlet run and mkimage take them")
+                }
                 invocation.runtimeArguments = Array(rest)
                 rest = []
             } else if argument == "-C" || argument == "--directory" {
@@ -94,6 +99,11 @@ struct Invocation: Equatable {
                 invocation.target = try Target.parse(value)
             } else if argument == "--help" || argument == "-h" {
                 return Invocation(command: .help(word), folder: invocation.folder)
+            } else if invocation.command.isMakeImage, argument == "--format" || argument.hasPrefix("--format=") {
+                guard let value = argument == "--format" ? rest.popFirst() : String(argument.dropFirst(9)) else {
+                    throw .usage("--format needs image formats: --format \(ImageFormat.names)")
+                }
+                invocation.command = .mkimage(try ImageFormat.parseList(value))
             } else if argument.hasPrefix("--") && acceptsConfiguration {
                 invocation.keyArguments.append(argument)
                 // A value may follow as its own word (`--hello Bonjour`); BuildPlan decides.
@@ -105,6 +115,13 @@ struct Invocation: Equatable {
             }
         }
         return invocation
+    }
+}
+
+extension Invocation.Command {
+    var isMakeImage: Bool {
+        if case .mkimage = self { return true }
+        return false
     }
 }
 

@@ -51,6 +51,8 @@ public struct Tool {
                 exit(try runQEMU(command))
             }
             try run(image, on: plan.target, arguments: images + invocation.runtimeArguments)
+        case .mkimage(let formats):
+            try makeImages(invocation, formats: formats)
         case .describe:
             output(try plan(for: invocation).describe())
         case .clean:
