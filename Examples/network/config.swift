@@ -4,5 +4,5 @@ import SwiftletConfig
 let port = Key.int("port", default: 8080, doc: "The TCP port on which to listen for incoming connections.")
 
 // `.stack()` is a TCP/IP stack: the host's sockets or Swiftlet's own, chosen with
-// `swiftlet configure --net socket|direct` (unix defaults to socket; spt and hvt have only direct).
+// `swiftlet configure --net socket|direct` (unix defaults to socket; spt, hvt and virtio have only direct).
 register("network", main: "Network", devices: [.stack()], keys: [port])

@@ -82,6 +82,12 @@ struct Help {
           swiftlet run -t spt -- --block:storage=disk.img -l "*:debug"
           (runs swiftlet-spt --block:storage=disk.img dist/block.spt -- -l "*:debug")
 
+        On virtio the image boots in QEMU (qemu-system-x86_64, software emulation unless
+        --virtio:accel=kvm); the command is printed, and the unikernel's exit status returned.
+        `--net:NAME=TAP` attaches a tap device, `--net:NAME=user[,OPTIONS]` QEMU's user network;
+        `--virtio:machine=microvm|q35` (virtio-mmio or PCI devices), `--virtio:memory=SIZE`:
+          swiftlet run -t virtio -- --net:service=user,hostfwd=tcp:127.0.0.1:8080-:8080 --dhcp=true
+
         """
     }
 

@@ -32,7 +32,7 @@ struct BuildProfile: Equatable {
         swiftFlags: embedded.swiftFlags + ["-Xfrontend", "-function-sections"],
         cFlags: ["-O2", "-fPIE", "-ffunction-sections", "-fdata-sections", "-Wall"],
         linkFlags: [])
-    /// The Solo5 targets (spt, hvt): Embedded Swift and freestanding C in a static image, in
+    /// The Solo5 targets (spt, hvt, virtio): Embedded Swift and freestanding C in a static image, in
     /// sections the linker can drop.
     static let solo5 = BuildProfile(
         name: "solo5",

@@ -62,6 +62,15 @@ import Testing
         try Self.scenario("basic", unikernel: "Examples/network", target: target)
     }
 
+    /// virtio in QEMU: ping and nc over a tap device with a static address, and DHCP from QEMU's
+    /// user network with nc through its port forwarding; on microvm (virtio-mmio) and q35 (PCI).
+    @Test(arguments: ["microvm", "q35"])
+    func pingNetcatAndQEMUUserNetworkReachTheNetworkExampleOnVirtio(machine: String) throws {
+        if let reason = Support.qemuSkipReason { print("network system tests on virtio: skipped, \(reason)"); return }
+        try Self.scenario("basic", unikernel: "Examples/network", target: "virtio", environment: ["MACHINE": machine])
+        try Self.scenario("qemu-user", unikernel: "Examples/network", target: "virtio", environment: ["MACHINE": machine])
+    }
+
     @Test(arguments: ["unix", "spt"])
     func hundredMegabytesEachWayArriveIntact(target: String) throws {
         try Self.scenario("bulk", unikernel: "Tests/Unikernels/tcp-bulk", target: target)
