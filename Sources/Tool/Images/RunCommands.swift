@@ -45,42 +45,31 @@ struct RunCommands {
         }
     }
 
-    static let qemuCommon = ["-m", "128M", "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot",
-                             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-
     /// QEMU booting the disk through SeaBIOS and GRUB, with virtio PCI devices.
     func qemuDisk() -> [String]? {
         guard let disk = files.first(where: { $0.format == .raw }) ?? files.first(where: { $0.format == .qcow2 }) else { return nil }
-        var command = ["qemu-system-x86_64", "-M", "q35"] + Self.qemuCommon
+        let pci = qemu(["--virtio:machine=q35"])
+        return pci.commonArguments
             + ["-drive", "file=\(Self.qemuOption(Self.display(disk.url))),format=\(disk.format == .raw ? "raw" : "qcow2")"]
-        command += qemuDevices(bus: "pci")
-        return command
+            + pci.deviceArguments
     }
 
-    /// QEMU's microvm loading the kernel by PVH, with virtio-mmio devices.
+    /// QEMU's microvm loading the kernel by PVH, with virtio-mmio devices: what `swiftlet run`
+    /// runs.
     func qemuKernel() -> [String] {
-        // Modern (virtio 1.x) MMIO devices, as `swiftlet run` and Firecracker use.
-        var command = ["qemu-system-x86_64", "-M", "microvm"] + Self.qemuCommon
-            + ["-global", "virtio-mmio.force-legacy=false", "-kernel", Self.display(kernel)]
-        if !request.kernelArguments.arguments.isEmpty { command += ["-append", request.kernelArguments.kernelText] }
-        return command + qemuDevices(bus: "device")
+        qemu(request.kernelArguments.arguments).arguments
     }
 
     /// The devices in the manifest's order, as `swiftlet run` attaches them (the drivers take
     /// them in that order).
-    private func qemuDevices(bus: String) -> [String] {
-        let disks = self.disks, interfaces = self.interfaces
-        var options: [String] = []
-        for (index, device) in request.devices.enumerated() {
-            if let disk = disks.first(where: { $0.name == device.name && device.type == .block }) {
-                options += ["-drive", "file=\(Self.qemuOption(disk.path)),if=none,format=raw,id=disk\(index)",
-                            "-device", "virtio-blk-\(bus),drive=disk\(index)"]
-            } else if let interface = interfaces.first(where: { $0.name == device.name && device.type == .network }) {
-                options += ["-netdev", "tap,id=net\(index),ifname=\(Self.qemuOption(interface.tap)),script=no,downscript=no",
-                            "-device", "virtio-net-\(bus),netdev=net\(index)" + (interface.mac.map { ",mac=\($0)" } ?? "")]
+    private func qemu(_ arguments: [String]) -> QEMUCommand {
+        let attachments = disks.map { "--block:\($0.name)=\($0.path)" }
+            + interfaces.flatMap { interface in
+                ["--net:\(interface.name)=\(interface.tap)"] + (interface.mac.map { ["--net-mac:\(interface.name)=\($0)"] } ?? [])
             }
-        }
-        return options
+        // Every device is attached above, so this cannot fail.
+        return (try? QEMUCommand(image: Self.display(kernel), devices: request.devices, arguments: attachments + arguments))
+            ?? QEMUCommand(kernel: Self.display(kernel))
     }
 
     func cloudHypervisor() -> [String] {

@@ -28,6 +28,11 @@ struct QEMUCommand {
     static let program = "qemu-system-x86_64"
     static let optionPrefix = "--virtio:"
 
+    /// A command for `kernel` with no arguments and no devices.
+    init(kernel: String) {
+        self.kernel = kernel
+    }
+
     /// The command for `image` with the run arguments `arguments` and the unikernel's devices.
     init(image: String, devices: [Solo5Manifest.Entry], arguments: [String]) throws(ToolError) {
         kernel = image
@@ -90,9 +95,6 @@ struct QEMUCommand {
             guard let value else {
                 throw ToolError("block device '\(device.name)' is not attached", hint: "add --block:\(device.name)=FILE (a raw disk image)")
             }
-            guard FileManager.default.fileExists(atPath: value) else {
-                throw ToolError("no disk image \(value) for block device '\(device.name)'")
-            }
             let id = "disk\(index)"
             // QEMU takes commas in option values doubled.
             deviceArguments += ["-drive", "file=\(value.replacingOccurrences(of: ",", with: ",,")),if=none,format=raw,id=\(id)",
@@ -106,12 +108,18 @@ struct QEMUCommand {
         return name.isEmpty ? nil : (name, String(argument[argument.index(after: equals)...]))
     }
 
-    /// The whole command, program first.
-    var arguments: [String] {
+    /// QEMU and the machine, without the kernel and the devices: serial console on stdio,
+    /// no default devices, the debug-exit port for the exit status, no reboot.
+    var commonArguments: [String] {
         var words = [Self.program, "-M", machine.rawValue, "-m", memory]
         if let accelerator { words += ["-accel", accelerator] }
-        words += ["-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot",
-                  "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        return words + ["-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot",
+                        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    }
+
+    /// The whole command, program first.
+    var arguments: [String] {
+        var words = commonArguments
         // Modern (virtio 1.x) MMIO devices, as Firecracker has; QEMU's default is the legacy ones.
         if machine == .microvm { words += ["-global", "virtio-mmio.force-legacy=false"] }
         words += ["-kernel", kernel]
