@@ -195,9 +195,9 @@ import Testing
         let folder = try built(for: "virtio")
         defer { Support.remove(folder) }
         let disk = try makeDisk(in: folder)
-        let machine = variant == "q35" ? "q35" : "microvm"
+        let machine = variant == "q35" ? "q35" : "microvm,acpi=off"  // microvm lists its devices for us only without ACPI
         var extra = ["-drive", "file=\(disk),if=none,format=raw,id=d0",
-                     "-device", (machine == "q35" ? "virtio-blk-pci" : "virtio-blk-device") + ",drive=d0"]
+                     "-device", (variant == "q35" ? "virtio-blk-pci" : "virtio-blk-device") + ",drive=d0"]
         if variant == "microvm" { extra += ["-global", "virtio-mmio.force-legacy=false"] }
         let result = try Support.qemu("dist/block.virtio", machine: machine, extra: extra, in: folder, timeout: 300)
         expectAllPassed(result)

@@ -111,7 +111,8 @@ struct QEMUCommand {
     /// QEMU and the machine, without the kernel and the devices: serial console on stdio,
     /// no default devices, the debug-exit port for the exit status, no reboot.
     var commonArguments: [String] {
-        var words = [Self.program, "-M", machine.rawValue, "-m", memory]
+        // microvm announces its virtio-mmio devices on the kernel command line only without ACPI.
+        var words = [Self.program, "-M", machine == .microvm ? "microvm,acpi=off" : machine.rawValue, "-m", memory]
         if let accelerator { words += ["-accel", accelerator] }
         return words + ["-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot",
                         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
