@@ -92,6 +92,7 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
         loop.spawn { await self.receiveFrames() }
         if configuration.addressing == .dhcp {
             startDHCP()
+            await flush()  // the first DISCOVER goes now, not when its retransmission timer fires
             while true {
                 let seen = addressChanged.generation
                 if interface.settings != nil { break }
