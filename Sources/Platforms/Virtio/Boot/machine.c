@@ -253,10 +253,6 @@ static void lapic_init(void) {
 uint64_t swiftlet_msi_address(void) { return 0xfee00000ull | ((uint64_t)lapic_id << 12); }
 uint32_t swiftlet_msi_data(void) { return SWIFTLET_DEVICE_VECTOR; }
 
-void swiftlet_interrupts_disable(void) { __asm__ volatile("cli" : : : "memory"); }
-// See the top of this file: interrupts are only ever enabled inside swiftlet_halt_until.
-void swiftlet_interrupts_enable(void) {}
-
 void swiftlet_halt_until(uint64_t deadline) {
     uint64_t now = solo5_clock_monotonic();
     if (now >= deadline) return;

@@ -184,19 +184,17 @@ private func failMissing(_ kind: DeviceKind, name: String) -> Never {
 // MARK: The Solo5 calls
 
 /// solo5_yield: polls the attached network devices and sleeps until one has input, a device
-/// interrupt arrives, or `deadline`. Interrupts are off from the look to the `hlt`, so an
-/// interrupt in between ends the halt at once instead of being lost.
+/// interrupt arrives, or `deadline`. Interrupts are off outside swiftlet_halt_until's `hlt`, so
+/// an interrupt between the look and the halt ends the halt at once instead of being lost.
 @_cdecl("solo5_yield")
 public func solo5Yield(_ deadline: solo5_time_t, _ readySet: UnsafeMutablePointer<solo5_handle_set_t>?) {
     while true {
-        swiftlet_interrupts_disable()
         var ready: solo5_handle_set_t = 0
         for (handle, device) in attachedDevices.enumerated() {
             if case .network(let net)? = device, net.hasInput() { ready |= 1 << UInt64(handle) }
         }
         let now = solo5_clock_monotonic()
         if ready != 0 || now >= deadline {
-            swiftlet_interrupts_enable()
             readySet?.pointee = ready
             return
         }

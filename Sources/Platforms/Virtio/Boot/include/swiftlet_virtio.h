@@ -63,8 +63,10 @@ size_t swiftlet_virtio_mmio_count(void);
 bool swiftlet_virtio_mmio_device(size_t index, uint64_t *base, uint64_t *size, uint32_t *gsi);
 
 // ---- interrupts ----------------------------------------------------------------------------
-// Device interrupts only wake the CPU from `hlt`: the handler acknowledges the local APIC and
-// returns, and the drivers then poll their rings. So every device may share one vector.
+// Interrupts are disabled everywhere except inside swiftlet_halt_until (all code is built with
+// the red zone an interrupt frame would overwrite). Device interrupts only wake the CPU from
+// that `hlt`: the handler acknowledges the local APIC and returns, and the drivers then poll
+// their rings. So every device may share one vector.
 
 /// The vector device interrupts arrive on.
 #define SWIFTLET_DEVICE_VECTOR 0x21
@@ -77,13 +79,9 @@ bool swiftlet_route_irq(uint32_t gsi);
 uint64_t swiftlet_msi_address(void);
 uint32_t swiftlet_msi_data(void);
 
-/// Interrupts off (around the check-then-sleep in solo5_yield, so no wake-up is lost).
-void swiftlet_interrupts_disable(void);
-void swiftlet_interrupts_enable(void);
-
-/// Called with interrupts disabled: sleeps (`sti; hlt`) until an interrupt arrives or the
-/// monotonic clock reaches `deadline` (nanoseconds), whichever is first. Returns with
-/// interrupts disabled.
+/// Sleeps (`sti; hlt`) until an interrupt arrives or the monotonic clock reaches `deadline`
+/// (nanoseconds), whichever is first; an interrupt that arrived since the last halt ends it at
+/// once. Returns with interrupts disabled again.
 void swiftlet_halt_until(uint64_t deadline);
 
 // ---- the device manifest -------------------------------------------------------------------
