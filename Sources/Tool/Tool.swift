@@ -129,7 +129,7 @@ public struct Tool {
             let tender = try TenderBuilder(home: try SwiftletHome.locate()).build(target).path
             command = Self.tenderCommand(tender: tender, image: image.path, arguments: arguments)
         case .virtio:
-            preconditionFailure("virtio images run through runQEMU")
+            throw ToolError("virtio images run in QEMU, through runQEMU")
         }
         fflush(stdout)
         let argv = command.map { strdup($0) } + [nil]
