@@ -76,7 +76,7 @@ import Testing
         #expect(help.status == 0, "\(help.stderr)")
         #expect(help.stdout.contains("--hello=STRING  How to say hello. (default: \"Hello World!\"; runtime key; Keys.hello)"))
         #expect(help.stdout.contains("unix    an ordinary Linux executable"))
-        #expect(help.stdout.contains("time: TimeDevice (unix: PlatformTime<UnixPlatform>; spt: PlatformTime<Solo5Platform>; hvt: PlatformTime<Solo5Platform>)"))
+        #expect(help.stdout.contains("time: TimeDevice (unix: PlatformTime<UnixPlatform>; spt: PlatformTime<Solo5Platform>; hvt: PlatformTime<Solo5Platform>; virtio: PlatformTime<Solo5Platform>)"))
     }
 
     @Test func configureChangesARuntimeKeysDefault() throws {
