@@ -164,19 +164,33 @@ public struct Tool {
     /// before the image, so the device options among `arguments` move there; the rest go to the
     /// unikernel after `--`.
     static func tenderCommand(tender: String, image: String, arguments: [String]) -> [String] {
-        let isDeviceOption = { (argument: String) in
-            tenderDeviceOptions.contains { argument.hasPrefix($0) } && argument.contains("=")
-        }
+        let isDeviceOption = { (argument: String) in DeviceOption(argument) != nil }
         return [tender] + arguments.filter(isDeviceOption) + [image, "--"] + arguments.filter { !isDeviceOption($0) }
     }
 
-    /// Options of `swiftlet-spt` and `swiftlet-hvt` that name a device (`--block:NAME=FILE`).
-    /// No unikernel key can look like these: key names have no colon.
     static let tenderDeviceOptions = ["--block:", "--net:", "--net-mac:", "--block-sector-size:"]
 
     private func relativePath(_ url: URL) -> String {
         let current = FileManager.default.currentDirectoryPath + "/"
         return url.path.hasPrefix(current) ? String(url.path.dropFirst(current.count)) : url.path
+    }
+}
+
+/// A device word of `swiftlet run` and `swiftlet mkimage` (`--block:storage=disk.img`): the
+/// option (one of `Tool.tenderDeviceOptions`), the device's name and the value. No unikernel key
+/// can look like one: key names have no colon.
+struct DeviceOption: Equatable {
+    let option: String
+    let name: String
+    let value: String
+
+    /// The device option `argument` is, if it is one.
+    init?(_ argument: String) {
+        guard let option = Tool.tenderDeviceOptions.first(where: { argument.hasPrefix($0) }),
+              let equals = argument.firstIndex(of: "=") else { return nil }
+        self.option = option
+        name = String(argument[argument.index(argument.startIndex, offsetBy: option.count)..<equals])
+        value = String(argument[argument.index(after: equals)...])
     }
 }
 

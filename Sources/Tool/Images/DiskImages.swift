@@ -57,9 +57,8 @@ enum DiskImages {
             var options: [String: String] = [:]
             var rest: [String] = []
             for argument in runtimeArguments {
-                if let prefix = Tool.tenderDeviceOptions.first(where: { argument.hasPrefix($0) }), let equals = argument.firstIndex(of: "=") {
-                    let device = String(argument[argument.index(argument.startIndex, offsetBy: prefix.count)..<equals])
-                    options[prefix + device] = String(argument[argument.index(after: equals)...])
+                if let device = DeviceOption(argument) {
+                    options[device.option + device.name] = device.value
                 } else {
                     rest.append(argument)
                 }

@@ -41,10 +41,12 @@ struct QEMUCommand {
         for argument in arguments {
             if argument.hasPrefix(Self.optionPrefix) {
                 try setOption(String(argument.dropFirst(Self.optionPrefix.count)))
-            } else if let (name, value) = Self.deviceOption(argument, prefix: "--net-mac:") {
-                macAddresses[name] = value
-            } else if let (name, value) = Self.deviceOption(argument, prefix: "--net:") ?? Self.deviceOption(argument, prefix: "--block:") {
-                attachments[name] = value
+            } else if let device = DeviceOption(argument) {
+                switch device.option {
+                case "--net-mac:": macAddresses[device.name] = device.value
+                case "--net:", "--block:": attachments[device.name] = device.value
+                default: throw .usage("\(device.option) is an option of the Solo5 tenders, not of QEMU")
+                }
             } else {
                 kernelArguments.append(argument)
             }
@@ -100,12 +102,6 @@ struct QEMUCommand {
             deviceArguments += ["-drive", "file=\(value.replacingOccurrences(of: ",", with: ",,")),if=none,format=raw,id=\(id)",
                                 "-device", "virtio-blk-\(bus),drive=\(id)"]
         }
-    }
-
-    private static func deviceOption(_ argument: String, prefix: String) -> (String, String)? {
-        guard argument.hasPrefix(prefix), let equals = argument.firstIndex(of: "=") else { return nil }
-        let name = String(argument[argument.index(argument.startIndex, offsetBy: prefix.count)..<equals])
-        return name.isEmpty ? nil : (name, String(argument[argument.index(after: equals)...]))
     }
 
     /// QEMU and the machine, without the kernel and the devices: serial console on stdio,

@@ -1,4 +1,5 @@
-// The GDT and IDT of Swiftlet's bare-metal x86-64 targets (hvt, virtio); see swiftlet_x86.h.
+// The GDT, IDT and TSC clock of Swiftlet's bare-metal x86-64 targets (hvt, virtio); see
+// swiftlet_x86.h.
 // The spt target links this file too, and --gc-sections drops it there.
 #include <stdint.h>
 #include "swiftlet_solo5.h"
@@ -74,4 +75,23 @@ __attribute__((no_stack_protector)) void swiftlet_x86_install_traps(void) {
     for (int i = 0; i < 22; i++) swiftlet_x86_set_interrupt_gate((uint8_t)i, (void (*)(void))stubs[i]);
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {sizeof idt - 1, (uint64_t)(uintptr_t)idt};
     __asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+// ---- the TSC clock -------------------------------------------------------------------------
+
+static uint64_t tsc_at_start, nanoseconds_per_tick_scaled;
+static unsigned tick_shift;
+
+// nanoseconds = ticks * 10^9 / frequency, as (ticks * multiplier) >> shift with the largest shift
+// whose multiplier fits 32 bits: exact enough, and no 128-bit division at run time.
+__attribute__((no_stack_protector)) void swiftlet_x86_tsc_clock_start(uint64_t frequency) {
+    tick_shift = 32;
+    while (tick_shift > 0 && (1000000000ull << tick_shift) / frequency > 0xffffffffull) tick_shift--;
+    nanoseconds_per_tick_scaled = (1000000000ull << tick_shift) / frequency;
+    tsc_at_start = swiftlet_x86_rdtsc();
+}
+
+uint64_t swiftlet_x86_tsc_clock_now(void) {
+    unsigned __int128 ticks = swiftlet_x86_rdtsc() - tsc_at_start;
+    return (uint64_t)((ticks * nanoseconds_per_tick_scaled) >> tick_shift);
 }

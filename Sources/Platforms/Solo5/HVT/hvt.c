@@ -10,7 +10,6 @@ void swiftlet_solo5_start(const char *cmdline, uintptr_t heap_start, size_t heap
     __attribute__((noreturn));
 
 static const struct hvt_boot_info *boot_info;
-uint64_t swiftlet_platform_cpu_ticks(void);
 
 static void hypercall(int number, volatile void *argument) {
     __asm__ volatile("outl %0, %1" : : "a"((uint32_t)(uintptr_t)argument),
@@ -19,28 +18,9 @@ static void hypercall(int number, volatile void *argument) {
 
 // ---- time: the TSC, scaled by the frequency the tender measured ---------------------------
 
-static uint64_t tsc_at_boot, nanoseconds_per_tick_scaled;
-static unsigned tick_shift;
+uint64_t swiftlet_platform_cpu_ticks(void) { return swiftlet_x86_rdtsc(); }
 
-// nanoseconds = ticks * 10^9 / frequency, as (ticks * multiplier) >> shift with the largest shift
-// whose multiplier fits 32 bits: exact enough, and no 128-bit division at run time.
-__attribute__((no_stack_protector)) static void clock_init(uint64_t frequency) {
-    tick_shift = 32;
-    while (tick_shift > 0 && (1000000000ull << tick_shift) / frequency > 0xffffffffull) tick_shift--;
-    nanoseconds_per_tick_scaled = (1000000000ull << tick_shift) / frequency;
-    tsc_at_boot = swiftlet_platform_cpu_ticks();
-}
-
-uint64_t swiftlet_platform_cpu_ticks(void) {
-    uint32_t low, high;
-    __asm__ volatile("rdtsc" : "=a"(low), "=d"(high));
-    return ((uint64_t)high << 32) | low;
-}
-
-solo5_time_t solo5_clock_monotonic(void) {
-    unsigned __int128 ticks = swiftlet_platform_cpu_ticks() - tsc_at_boot;
-    return (uint64_t)((ticks * nanoseconds_per_tick_scaled) >> tick_shift);
-}
+solo5_time_t solo5_clock_monotonic(void) { return swiftlet_x86_tsc_clock_now(); }
 
 solo5_time_t solo5_clock_wall(void) {
     volatile struct hvt_walltime now = {0};
@@ -107,7 +87,7 @@ solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset, uint8
 }
 
 int swiftlet_platform_set_tls_base(uintptr_t base) {
-    __asm__ volatile("wrmsr" : : "c"(0xc0000100u), "a"((uint32_t)base), "d"((uint32_t)(base >> 32)));
+    swiftlet_x86_write_msr(0xc0000100u, base);  // FS base
     return 0;
 }
 
@@ -118,7 +98,7 @@ __attribute__((noreturn, no_stack_protector))
 void _start(const struct hvt_boot_info *info) {
     boot_info = info;
     swiftlet_x86_install_traps();
-    clock_init(info->cpu_cycle_frequency);
+    swiftlet_x86_tsc_clock_start(info->cpu_cycle_frequency);
     uintptr_t heap_start = ((uintptr_t)info->kernel_end + 4095) & ~(uintptr_t)4095;
     uintptr_t stack_reserve = 1 << 20;
     size_t heap_size = info->memory_size - stack_reserve > heap_start ? info->memory_size - stack_reserve - heap_start : 0;

@@ -10,8 +10,6 @@
 // swiftlet_virtio_boot(eax, ebx) on a stack in .bss.
 #include <stdint.h>
 
-#define BOOT_STACK_SIZE (512 * 1024)
-
 // The Multiboot2 header: magic, architecture (i386 protected mode), length, checksum, end tag.
 __asm__(".section .multiboot2, \"a\"\n"
         ".balign 8\n"
@@ -43,12 +41,10 @@ __asm__(".section .bss\n"
         ".globl swiftlet_boot_page_directories\n"
         "swiftlet_boot_page_directories: .skip 4 * 4096\n"
         ".balign 16\n"
-        "boot_stack: .skip " "524288" "\n"
+        "boot_stack: .skip 512 * 1024\n"
         "boot_stack_top:\n"
         ".globl swiftlet_boot_pml4\n"
         ".set swiftlet_boot_pml4, boot_pml4\n");
-
-_Static_assert(BOOT_STACK_SIZE == 524288, "the stack size above");
 
 // The GDT of the switch (the C code installs its own later, with the same selectors).
 __asm__(".section .rodata\n"

@@ -15,28 +15,14 @@
 #define TIMER_VECTOR 0x20
 #define SPURIOUS_VECTOR 0xff
 
-static inline uint64_t read_msr(uint32_t msr) {
-    uint32_t low, high;
-    __asm__ volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(msr));
-    return ((uint64_t)high << 32) | low;
-}
-
-static inline void write_msr(uint32_t msr, uint64_t value) {
-    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
-}
-
 static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d) {
     __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
-uint64_t swiftlet_platform_cpu_ticks(void) {
-    uint32_t low, high;
-    __asm__ volatile("rdtsc" : "=a"(low), "=d"(high));
-    return ((uint64_t)high << 32) | low;
-}
+uint64_t swiftlet_platform_cpu_ticks(void) { return swiftlet_x86_rdtsc(); }
 
 int swiftlet_platform_set_tls_base(uintptr_t base) {
-    write_msr(0xc0000100u, base);
+    swiftlet_x86_write_msr(0xc0000100u, base);  // FS base
     return 0;
 }
 
@@ -119,22 +105,11 @@ static uint64_t kvmclock_now(void) {
     return time;
 }
 
-// Otherwise the TSC, as nanoseconds = (ticks * multiplier) >> shift.
-static uint64_t tsc_at_boot, tsc_multiplier;
-static unsigned tsc_shift;
+// Otherwise the TSC (swiftlet_x86_tsc_clock_*).
 static uint64_t wall_at_boot;  // nanoseconds since the epoch when the monotonic clock was 0
 
-static void tsc_init(uint64_t frequency) {
-    tsc_shift = 32;
-    while (tsc_shift > 0 && (1000000000ull << tsc_shift) / frequency > 0xffffffffull) tsc_shift--;
-    tsc_multiplier = (1000000000ull << tsc_shift) / frequency;
-    tsc_at_boot = swiftlet_platform_cpu_ticks();
-}
-
 solo5_time_t solo5_clock_monotonic(void) {
-    if (has_kvmclock) return kvmclock_now();
-    unsigned __int128 ticks = swiftlet_platform_cpu_ticks() - tsc_at_boot;
-    return (uint64_t)((ticks * tsc_multiplier) >> tsc_shift);
+    return has_kvmclock ? kvmclock_now() : swiftlet_x86_tsc_clock_now();
 }
 
 solo5_time_t solo5_clock_wall(void) { return wall_at_boot + solo5_clock_monotonic(); }
@@ -230,9 +205,9 @@ __asm__(".text\n"
 extern char swiftlet_interrupt_stub[], swiftlet_spurious_stub[];
 
 static void lapic_init(void) {
-    uint64_t msr = read_msr(0x1b);
+    uint64_t msr = swiftlet_x86_read_msr(0x1b);
     lapic_base = msr & 0xffffff000ull;
-    write_msr(0x1b, msr | (1u << 11));  // enabled, xAPIC mode
+    swiftlet_x86_write_msr(0x1b, msr | (1u << 11));  // enabled, xAPIC mode
     swiftlet_lapic_eoi_address = lapic_base + 0xb0;
     lapic_id = lapic_read(0x20) >> 24;
     lapic_write(0x80, 0);                        // accept every priority
@@ -350,7 +325,7 @@ static void protect_image(void) {
     uint64_t nx = 0;
     if (a >= 0x80000001) {
         cpuid(0x80000001, &a, &b, &c, &d);
-        if (d & (1u << 20)) { write_msr(0xc0000080, read_msr(0xc0000080) | (1u << 11)); nx = PAGE_NX; }
+        if (d & (1u << 20)) { swiftlet_x86_write_msr(0xc0000080, swiftlet_x86_read_msr(0xc0000080) | (1u << 11)); nx = PAGE_NX; }
     }
     uint64_t text_end = (uintptr_t)__swiftlet_text_end, rodata_end = (uintptr_t)__swiftlet_rodata_end;
     uint64_t image_end = (uintptr_t)__swiftlet_end;
@@ -384,8 +359,8 @@ __attribute__((no_stack_protector)) void swiftlet_machine_init(void) {
     swiftlet_outb(0x21, 0xff);
     swiftlet_outb(0xa1, 0xff);
     if (detect_kvmclock()) {
-        write_msr(0x4b564d01, (uint64_t)(uintptr_t)&kvmclock | 1);  // MSR_KVM_SYSTEM_TIME_NEW
-        write_msr(0x4b564d00, (uint64_t)(uintptr_t)&kvm_wall);       // MSR_KVM_WALL_CLOCK_NEW
+        swiftlet_x86_write_msr(0x4b564d01, (uint64_t)(uintptr_t)&kvmclock | 1);  // MSR_KVM_SYSTEM_TIME_NEW
+        swiftlet_x86_write_msr(0x4b564d00, (uint64_t)(uintptr_t)&kvm_wall);       // MSR_KVM_WALL_CLOCK_NEW
         has_kvmclock = 1;
         wall_at_boot = (uint64_t)kvm_wall.seconds * 1000000000ull + kvm_wall.nanoseconds;
     } else {
@@ -395,7 +370,7 @@ __attribute__((no_stack_protector)) void swiftlet_machine_init(void) {
             solo5_console_write(warning, sizeof warning - 1);
             frequency = 1000000000ull;
         }
-        tsc_init(frequency);
+        swiftlet_x86_tsc_clock_start(frequency);
         uint64_t wall = read_cmos_wall_clock();
         wall_at_boot = wall ? wall - solo5_clock_monotonic() : 0;
     }
