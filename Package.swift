@@ -7,12 +7,13 @@
 //   Runtime/            executor, logging, runtime keys, the platform interface
 //   Network/            our TCP/IP stack: wire formats, interface, TCP, DHCP, link devices
 //   Storage/            block helpers and key-value stores: crunch, tar, FAT, the writable log store
+//   HTTP/               the HTTP/1.1 server, router, middleware and static files
 //   Platforms/<target>/ one binding of the platform interface per target
 //   Configuration/      the vocabulary of a unikernel's config.swift
 //   Platforms/Solo5/    the spt/hvt bindings (built by the tool only) and the Solo5 ABI
 //   Tenders/            swiftlet-spt (and swiftlet-hvt): run Solo5 unikernels (built by the tool)
 //   Tool/, swiftlet/    the `swiftlet` command
-// Everything in Devices/, Runtime/, Network/ and Storage/ must also compile as Embedded Swift;
+// Everything in Devices/, Runtime/, Network/, Storage/ and HTTP/ must also compile as Embedded Swift;
 // `swift test` checks that (Tests/ToolTests/EmbeddedBuildTests.swift).
 import PackageDescription
 
@@ -23,6 +24,7 @@ let package = Package(
         .library(name: "SwiftletRuntime", targets: ["SwiftletRuntime"]),
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
+        .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -32,6 +34,7 @@ let package = Package(
         .target(name: "SwiftletRuntime", dependencies: ["SwiftletDevices"], path: "Sources/Runtime"),
         .target(name: "SwiftletNet", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Network"),
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
+        .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
         .target(
             name: "SwiftletUnix",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
@@ -58,8 +61,12 @@ let package = Package(
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletStorage"],
             path: "Tests/StorageTests"),
         .testTarget(
+            name: "HTTPTests",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP"],
+            path: "Tests/HTTPTests"),
+        .testTarget(
             name: "UnixPlatformTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletUnix"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix"],
             path: "Tests/UnixPlatformTests"),
         .testTarget(
             name: "ToolTests",
