@@ -62,7 +62,7 @@ let package = Package(
             path: "Tests/StorageTests"),
         .testTarget(
             name: "HTTPTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletHTTP"],
             path: "Tests/HTTPTests"),
         .testTarget(
             name: "UnixPlatformTests",

@@ -19,6 +19,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
     private let time: Time
     private let clock: Clock
     private let wallClock: Wall
+    private let spawn: (@escaping () async -> Void) -> Void
     private var listener: Stack.Listener?
     private var connections: [Int: ConnectionState] = [:]
     private var nextConnectionID = 0
@@ -29,8 +30,12 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
     private let log = Logger(source: "http")
 
     /// A server on `stack` that keeps time with `time` and `clock` and dates responses by `wallClock`.
+    /// Each connection is served by its own task, started with `spawn` (a plain `Task` unless
+    /// the caller wants them on a particular executor, as tests on simulated time do).
     public init(stack: Stack, time: Time, clock: Clock, wallClock: Wall,
-                configuration: HTTPServerConfiguration = HTTPServerConfiguration()) {
+                configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
+                spawn: @escaping (@escaping () async -> Void) -> Void = { body in Task { await body() } }) {
+        self.spawn = spawn
         self.stack = stack
         self.time = time
         self.clock = clock
@@ -70,7 +75,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
             connections[id] = state
             statistics.connectionsOpen = connections.count
             startReaper()
-            Task {
+            spawn {
                 await self.run(state, handler: handler)
                 self.connections[id] = nil
                 self.statistics.connectionsOpen = self.connections.count
@@ -134,7 +139,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
     private func startReaper() {
         guard !reaperRunning else { return }
         reaperRunning = true
-        Task { await self.reap() }
+        spawn { await self.reap() }
     }
 
     private func reap() async {
@@ -387,8 +392,11 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
         guard !output.isEmpty else { return }
         let bytes = output
         output.removeAll(keepingCapacity: true)
-        if state.phase != .writing && state.phase != .closing { setPhase(state, .writing, timeout: configuration.writeTimeout) }
+        // The write has its own deadline; the phase's own (idle, reading) resumes after it.
+        let (phase, deadline) = (state.phase, state.deadline)
+        if phase != .writing && phase != .closing { setPhase(state, .writing, timeout: configuration.writeTimeout) }
         try await state.connection.write(bytes)
+        (state.phase, state.deadline) = (phase, deadline)
     }
 
     /// The 304 to send instead of `response` when the client's copy is current (RFC 9110 §13).
