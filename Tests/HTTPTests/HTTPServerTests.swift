@@ -300,6 +300,20 @@ import SwiftletNet
         }
     }
 
+    @Test func aConnectionThatSendsNothingIsClosedQuietlyAtTheHeaderDeadline() throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.headerTimeout = .seconds(2)
+        try withServer(configuration) { context in
+            let connection = try await context.connect()
+            let start = context.loop.platform.monotonicNow()
+            let reply = await Context.readToEnd(connection)
+            let waited = context.loop.platform.monotonicNow() - start
+            #expect(reply.isEmpty, "no 408 for a request that never started")
+            #expect(waited >= .seconds(2) && waited < .seconds(4), "closed after \(waited)")
+            await connection.close()
+        }
+    }
+
     @Test func connectionsBeyondTheLimitAreClosedAndServingGoesOn() throws {
         var configuration = HTTPServerConfiguration()
         configuration.maxConnections = 4

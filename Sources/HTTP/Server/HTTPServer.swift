@@ -128,6 +128,9 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
         var deadline: MonotonicInstant
         var phase = Phase.readingHead
         var timedOut = false
+        /// Whether part of a request has arrived: only then does a timeout get a 408 (a browser's
+        /// preconnected socket that never sent anything is just closed).
+        var hasPartialRequest = false
 
         init(connection: Connection, deadline: MonotonicInstant) {
             self.connection = connection
@@ -151,7 +154,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
             for state in Array(connections.values) where !state.timedOut && state.phase != .handling && state.deadline <= now {
                 state.timedOut = true
                 if state.phase != .closing { statistics.timeouts += 1 }
-                if state.phase == .readingHead || state.phase == .readingBody {
+                if state.hasPartialRequest {
                     // Nothing is being written, so this cannot block: tell the client why.
                     statistics.badRequests += 1
                     try? await state.connection.write(serializeError(HTTPError(.requestTimeout, "the request took too long to arrive")))
@@ -189,6 +192,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                     case .complete(let parsed, let consumed):
                         input.consume(consumed)
                         head = parsed
+                        state.hasPartialRequest = true
                     case .failure(let status, let message):
                         try await fail(state, HTTPError(status, message), pending: &output)
                         return
@@ -200,6 +204,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                         }
                         if state.phase == .idle { setPhase(state, .readingHead, timeout: configuration.headerTimeout) }
                         input.append(bytes)
+                        state.hasPartialRequest = true
                         continue
                     }
                     break
@@ -236,6 +241,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                                           headers: head.headers, body: body)
                 request.remoteEndpoint = connection.remoteEndpoint
                 setPhase(state, .handling, timeout: nil)
+                state.hasPartialRequest = false
                 var response: HTTPResponse
                 do {
                     response = try await handler(request)
@@ -383,7 +389,8 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
             }
             if chunked { output.append(contentsOf: "0\r\n\r\n".utf8) }
         }
-        // Batch responses to pipelined requests already received; send the rest now.
+        // Responses to pipelined requests already received go out together, up to a bound.
+        if output.count >= 64 * 1024 { try await flush(&output, state) }
         return keepAlive
     }
 
