@@ -48,7 +48,9 @@ struct RequestHeadParser {
             index += 1
         }
         guard let lineEnd = Self.lineEnd(in: input, from: index) else {
-            if input.endIndex - index > maxRequestLineLength { return .failure(.uriTooLong, "request line too long") }
+            // A CR at the end may be the line's own, its LF still in flight: it does not count.
+            let pending = input.endIndex - index - (input.last == ASCII.cr ? 1 : 0)
+            if pending > maxRequestLineLength { return .failure(.uriTooLong, "request line too long") }
             return .incomplete
         }
         let line = Self.withoutCR(input[index..<lineEnd])
