@@ -48,7 +48,8 @@ struct RequestHeadParser {
             index += 1
         }
         guard let lineEnd = Self.lineEnd(in: input, from: index) else {
-            if input.endIndex - index > maxRequestLineLength { return .failure(.uriTooLong, "request line too long") }
+            // Its CR may have come without the LF: a line of exactly the limit is not yet too long.
+            if Self.withoutCR(input[index...]).count > maxRequestLineLength { return .failure(.uriTooLong, "request line too long") }
             return .incomplete
         }
         let line = Self.withoutCR(input[index..<lineEnd])
