@@ -62,4 +62,11 @@ public struct Device: Sendable {
     public static func stack(_ name: String = "service", label: String = "stack") -> Device {
         Device(kind: "stack", label: label, name: name)
     }
+
+    /// An HTTP/1.1 server (`HTTPServing`, from SwiftletHTTP) on the TCP/IP stack chosen with
+    /// `--net`, as `.stack()` is; declared beside `.stack()` under the same name, the two share
+    /// one stack. The application imports SwiftletHTTP (`packages: ["SwiftletHTTP"]`).
+    public static func http(_ name: String = "service", label: String = "http") -> Device {
+        Device(kind: "http", label: label, name: name)
+    }
 }

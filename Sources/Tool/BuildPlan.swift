@@ -114,6 +114,15 @@ struct BuildPlan: Codable, Equatable {
             }
             resolved.append(ResolvedDevice(use: use, kind: kind, implementation: implementation.instantiated(for: kind.deviceName(of: use))))
         }
+        // A layered device (the HTTP server) declared beside its base kind under the same name
+        // is built on that device rather than on a second one.
+        for (index, device) in resolved.enumerated() {
+            guard let layer = device.kind.layer,
+                  let base = resolved.first(where: { $0.kind.kind == layer.baseKind && $0.kind.deviceName(of: $0.use) == device.kind.deviceName(of: device.use) })
+            else { continue }
+            resolved[index] = ResolvedDevice(use: device.use, kind: device.kind,
+                                             implementation: layer.apply(toShared: base.implementation, label: base.use.label, on: target))
+        }
         return resolved
     }
 

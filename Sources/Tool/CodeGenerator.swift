@@ -38,7 +38,8 @@ struct CodeGenerator {
         if devices.contains(where: { $0.implementation.expression.contains("platform") }) {
             out += "    let platform = loop.platform\n"
         }
-        for device in devices {
+        // Devices built on another device come after the ones they use.
+        for device in devices.filter({ $0.implementation.after.isEmpty }) + devices.filter({ !$0.implementation.after.isEmpty }) {
             out += "    let \(device.use.label) = \(device.implementation.expression)\n"
         }
         let arguments = devices.map { "\($0.use.label): \($0.use.label)" }.joined(separator: ", ")

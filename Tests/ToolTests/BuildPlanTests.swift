@@ -116,6 +116,76 @@ import Testing
         #expect(!source.contains("RuntimeKey(\"ipv4-gateway\""))
     }
 
+    static let website = Description(
+        name: "website", main: "Website", devices: [.init(kind: "http", label: "http", name: "service")],
+        keys: [.init(name: "port", type: "int", defaultText: "8080", doc: "Port.", stage: "runtime")],
+        packages: ["SwiftletHTTP"])
+
+    static func httpServer(_ stack: String, _ platform: String) -> String {
+        "HTTPServer<\(stack), PlatformTime<\(platform)>, PlatformMonotonicClock<\(platform)>, PlatformWallClock<\(platform)>>"
+    }
+
+    @Test func httpServesOnTheStackThatNetChooses() throws {
+        func resolved(_ arguments: [String], _ target: Target) throws -> DeviceImplementation {
+            try #require(try plan(arguments, of: Self.website, target: target).resolvedDevices().first).implementation
+        }
+        let socket = try resolved([], .unix)
+        #expect(socket.typeName == Self.httpServer("SocketStack", "UnixPlatform"))
+        #expect(socket.expression == "HTTPServer(stack: SocketStack(loop: loop), time: PlatformTime(loop: loop), "
+            + "clock: PlatformMonotonicClock(platform: platform), wallClock: PlatformWallClock(platform: platform))")
+        #expect(socket.modules == ["SwiftletHTTP"])
+        let tap = try resolved(["--net=direct"], .unix)
+        #expect(tap.typeName == Self.httpServer("DirectStack<TapDevice, UnixPlatform>", "UnixPlatform"))
+        #expect(tap.expression.hasPrefix("HTTPServer(stack: await DirectStack.started(link: TapDevice.attach(name: Keys.interface, loop: loop)"))
+        #expect(tap.modules == ["SwiftletNet", "SwiftletHTTP"])
+        for target in Target.solo5Targets {
+            let direct = try resolved([], target)
+            #expect(direct.typeName == Self.httpServer("DirectStack<Solo5Network, Solo5Platform>", "Solo5Platform"))
+            #expect(direct.expression.contains("Solo5Network(name: \"service\", loop: loop)"))
+            #expect(direct.solo5Device == .network)
+            #expect(error { _ = try plan(["--net=socket"], of: Self.website, target: target) }?.message
+                == "--net=socket is not available on target \(target.rawValue)")
+        }
+        #expect(error { _ = try plan(["--net=carrier-pigeon"], of: Self.website) }?.message == "--net must be one of socket, direct, not 'carrier-pigeon'")
+    }
+
+    @Test func httpTakesTheStacksKeys() throws {
+        #expect(try plan(of: Self.website).unikernel.keys.map(\.name) == ["port", "net"])
+        let direct = try plan(["--net=direct", "--ipv4=192.168.7.2/24", "--dhcp", "--interface=tap3"], of: Self.website)
+        #expect(direct.unikernel.keys.map(\.name) == ["port", "net", "interface", "ipv4", "ipv4-gateway", "dhcp"])
+        #expect(direct.keyValues["ipv4"] == "192.168.7.2/24" && direct.keyValues["dhcp"] == "true" && direct.keyValues["interface"] == "tap3")
+        #expect(try plan(target: .spt).unikernel.keys.map(\.name) == ["hello"])
+        #expect(try plan(of: Self.website, target: .spt).unikernel.keys.map(\.name) == ["port", "net", "ipv4", "ipv4-gateway", "dhcp"])
+        #expect(error { _ = try plan(["--ipv4=10.1.1.1/24"], of: Self.website) }?.message == "--ipv4 does not apply to this configuration")
+    }
+
+    @Test func httpBesideAStackSharesIt() throws {
+        var description = Self.website
+        description.devices.insert(.init(kind: "stack", label: "stack", name: "service"), at: 0)
+        description.devices.append(.init(kind: "http", label: "admin", name: "management"))
+        for target in [Target.unix, .spt] {
+            let plan = try plan(["--net=direct"], of: description, target: target)
+            // One of each key, though two kinds bring them.
+            let names = plan.unikernel.keys.map(\.name)
+            #expect(names.count == Set(names).count, "\(names)")
+            let devices = try plan.resolvedDevices()
+            #expect(devices[1].implementation.expression.hasPrefix("HTTPServer(stack: stack, "))
+            #expect(devices[1].implementation.typeName == devices[2].implementation.typeName)
+            // Solo5 attaches "service" once, for the stack, and "management" for the other server.
+            if target == .spt {
+                #expect(Solo5Manifest(plan: plan).entries.map(\.name) == ["service", "management"])
+            }
+        }
+        // The server is created after the stack it uses, whatever order config.swift gives.
+        description.devices.swapAt(0, 1)
+        let source = try CodeGenerator(plan: try plan(of: description)).mainSource()
+        let stack = try #require(source.range(of: "    let stack = SocketStack(loop: loop)\n"))
+        let http = try #require(source.range(of: "    let http = HTTPServer(stack: stack, "))
+        #expect(stack.lowerBound < http.lowerBound)
+        #expect(source.contains("import SwiftletHTTP\n"))
+        #expect(source.contains("return await startApplication(Website(http: http, stack: stack, admin: admin).start)"))
+    }
+
     @Test func describePrintsTheResolvedGraph() throws {
         var description = Self.helloKey
         description.devices.append(.init(kind: "console", label: "console"))

@@ -139,7 +139,8 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
 
     private func reap() async {
         let shortest = min(configuration.headerTimeout, configuration.idleTimeout, configuration.bodyTimeout, configuration.writeTimeout)
-        let tick = max(Duration.milliseconds(20), min(Duration.seconds(1), shortest / 4))
+        // In nanoseconds: dividing a Duration needs a 128-bit division, which the hvt image lacks.
+        let tick = max(Duration.milliseconds(20), min(Duration.seconds(1), .nanoseconds(shortest.nanosecondsClamped / 4)))
         while !connections.isEmpty {
             await time.sleep(for: tick)
             let now = clock.now()
@@ -361,7 +362,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                 } else {
                     frame = bytes
                 }
-                do { try await state.connection.write(frame) } catch {
+                do throws(NetError) { try await state.connection.write(frame) } catch {
                     throw HTTPError(.internalServerError, "connection lost: \(error)")
                 }
             }

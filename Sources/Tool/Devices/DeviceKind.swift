@@ -13,9 +13,11 @@ struct DeviceKind {
     /// Whether devices of this kind are named after their label: the key-value stores, whose
     /// `name` in config.swift is a folder, not a platform device.
     var namedByLabel = false
+    /// For kinds built on another kind's device (the HTTP server on the stack): how.
+    var layer: DeviceLayer? = nil
 
     static let all: [DeviceKind] = [.time, .monotonicClock, .wallClock, .console, .random,
-                                    .block, .keyValueReadOnly, .keyValue, .network, .stack]
+                                    .block, .keyValueReadOnly, .keyValue, .network, .stack, .http]
 
     static func named(_ kind: String) -> DeviceKind? { all.first { $0.kind == kind } }
 
@@ -65,6 +67,62 @@ struct DeviceKind {
     }
 }
 
+extension DeviceKind {
+    /// A kind whose every implementation is one of `base`'s, wrapped by `layer`: the base's
+    /// choice and its key (`--net`), the base's runtime keys, the base's Solo5 device. Declaring
+    /// both kinds on one name shares the base device (see ``DeviceLayer``).
+    static func layered(on base: DeviceKind, kind: String, protocolName: String, doc: String,
+                        layer: DeviceLayer) -> DeviceKind {
+        precondition(layer.baseKind == base.kind)
+        func wrap(_ implementations: [Target: DeviceImplementation]) -> [Target: DeviceImplementation] {
+            Dictionary(uniqueKeysWithValues: implementations.map { target, implementation in
+                (target, layer.apply(to: implementation, on: target))
+            })
+        }
+        return DeviceKind(
+            kind: kind, protocolName: protocolName, doc: doc, implementations: wrap(base.implementations),
+            choice: base.choice.map { choice in
+                DeviceChoice(key: choice.key, doc: choice.doc, defaults: choice.defaults,
+                             options: choice.options.map { DeviceChoice.Option(value: $0.value, implementations: wrap($0.implementations)) })
+            },
+            namedByLabel: base.namedByLabel, layer: layer)
+    }
+}
+
+/// How a kind is built on another kind's device: the HTTP server over a TCP/IP stack.
+///
+/// When config.swift also declares the base kind under the same name (`.stack()` and `.http()`,
+/// both "service"), the two share one base device: the layered device is built on the other's
+/// variable instead of attaching the network interface a second time.
+struct DeviceLayer {
+    /// The kind built on: `stack`.
+    let baseKind: String
+    /// The layered type, given the target and the base's type.
+    let typeName: (Target, String) -> String
+    /// Swiftlet modules the layer adds.
+    let modules: [String]
+    /// The layered expression, given the target and the base's expression.
+    let expression: (Target, String) -> String
+
+    /// `implementation` (of the base kind, on `target`) with this layer around it.
+    func apply(to implementation: DeviceImplementation, on target: Target) -> DeviceImplementation {
+        implementation.wrapped(typeName: { typeName(target, $0) }, modules: modules) { expression(target, $0) }
+    }
+
+    /// The layer over the base device already created under `label`, whose resolved
+    /// implementation is `base`: it adds no keys and attaches no Solo5 device of its own.
+    func apply(toShared base: DeviceImplementation, label: String, on target: Target) -> DeviceImplementation {
+        var shared = base
+        shared.expression = label
+        shared.keys = []
+        shared.solo5Device = nil
+        shared.asset = nil
+        var layered = apply(to: shared, on: target)
+        layered.after = [label]
+        return layered
+    }
+}
+
 /// A choice between implementations of one device kind, made with a configure-time key.
 struct DeviceChoice {
     /// One value of the key and what it selects on each target.
@@ -102,6 +160,8 @@ struct DeviceImplementation {
     var imports: [String] = []
     /// What `swiftlet build` makes from the device's folder before compiling, if anything.
     var asset: StoreAsset? = nil
+    /// Labels of other devices the expression uses, which the generated code creates first.
+    var after: [String] = []
 
     /// The implementation for the device named `name`: its per-device keys and the expression
     /// with `NAME` and `KEYOF(…)` filled in.
