@@ -48,9 +48,8 @@ struct RequestHeadParser {
             index += 1
         }
         guard let lineEnd = Self.lineEnd(in: input, from: index) else {
-            // A CR at the end may be the line's own, its LF still in flight: it does not count.
-            let pending = input.endIndex - index - (input.last == ASCII.cr ? 1 : 0)
-            if pending > maxRequestLineLength { return .failure(.uriTooLong, "request line too long") }
+            // Its CR may have come without the LF: a line of exactly the limit is not yet too long.
+            if Self.withoutCR(input[index...]).count > maxRequestLineLength { return .failure(.uriTooLong, "request line too long") }
             return .incomplete
         }
         let line = Self.withoutCR(input[index..<lineEnd])
