@@ -59,6 +59,16 @@ public protocol Platform: AnyObject {
     /// and no interests knows its tasks can never make progress.
     var hasExternalWakeups: Bool { get }
 
+    /// The monotonic clock as the run loop and the network stack read it for their timers:
+    /// a binding whose clock costs a system call reads it once per turn of the loop (a bounded
+    /// batch of jobs, then timers, then a wait) and answers from that reading until
+    /// ``beginTurn()``, as event loops such as libuv do. Applications' clocks use
+    /// ``monotonicNow()``, which is always current.
+    func loopTime() -> MonotonicInstant
+
+    /// Called by ``RunLoop/run(_:)`` at the start of every turn: ``loopTime()`` moves on.
+    func beginTurn()
+
     /// Called by ``RunLoop/run(_:)`` on the loop's thread before the first job runs, so the
     /// binding can note that thread and route the Swift concurrency runtime's queues to `loop`.
     func willRun(_ loop: RunLoop<Self>)
@@ -84,6 +94,8 @@ public protocol Platform: AnyObject {
 extension Platform {
     public var hasExternalWakeups: Bool { false }
     public func willRun(_ loop: RunLoop<Self>) {}
+    public func beginTurn() {}
+    public func loopTime() -> MonotonicInstant { monotonicNow() }
     public var ownsGlobalQueue: Bool { false }
     public func isOnLoopThread() -> Bool { true }
     public func handOver(_ job: UnownedJob) {

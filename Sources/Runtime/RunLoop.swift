@@ -106,6 +106,7 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
             Task(executorPreference: self) { status = await main() }
         }
         while true {
+            platform.beginTurn()
             runReadyJobs()
             if let status { return status }
             fireExpiredTimers()
@@ -134,7 +135,7 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
 
     private func fireExpiredTimers() {
         guard !timers.isEmpty else { return }
-        let now = platform.monotonicNow()
+        let now = platform.loopTime()
         while let wakeup = timers.popExpired(now: now) {
             switch wakeup {
             case .task(let continuation): continuation.resume()

@@ -128,7 +128,7 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
         }
     }
 
-    func now() -> MonotonicInstant { loop.platform.monotonicNow() }
+    func now() -> MonotonicInstant { loop.platform.loopTime() }
 
     // MARK: Incoming
 

@@ -20,6 +20,21 @@ public final class Solo5Platform: Platform {
         MonotonicInstant(nanoseconds: solo5_clock_monotonic())
     }
 
+    /// Read once per run-loop turn: on spt every reading is a system call, and the stack and
+    /// the run loop ask several times per packet.
+    public func loopTime() -> MonotonicInstant {
+        if !turnTimeIsCurrent {
+            turnTime = monotonicNow()
+            turnTimeIsCurrent = true
+        }
+        return turnTime
+    }
+
+    public func beginTurn() { turnTimeIsCurrent = false }
+
+    private var turnTime = MonotonicInstant(nanoseconds: 0)
+    private var turnTimeIsCurrent = false
+
     public func wallClockNow() -> WallClockTime {
         let now = solo5_clock_wall()
         return WallClockTime(secondsSinceEpoch: Int64(now / 1_000_000_000), nanoseconds: UInt32(now % 1_000_000_000))
@@ -76,7 +91,7 @@ func enqueueMainExecutor(_ job: UnownedJob) {
 @_silgen_name("swift_task_enqueueGlobalWithDelayImpl")
 func enqueueGlobal(delay nanoseconds: UInt64, _ job: UnownedJob) {
     let loop = loop()
-    loop.enqueue(job, at: loop.platform.monotonicNow() + .nanoseconds(Int64(clamping: nanoseconds)))
+    loop.enqueue(job, at: loop.platform.loopTime() + .nanoseconds(Int64(clamping: nanoseconds)))
 }
 
 @_silgen_name("swift_task_enqueueGlobalWithDeadlineImpl")

@@ -108,6 +108,10 @@ int *__errno_location(void) { return &error_number; }
 // ---- the heap ------------------------------------------------------------------------------
 // First fit over an address-ordered free list; neighbours coalesce on free, so memory is reused
 // and does not fragment into uselessness. Every block starts with a 16-byte header.
+// In front of it, freed small blocks wait in one LIFO list per size (16-byte classes up to
+// SMALL_LIMIT): Swift allocates and frees many short-lived small objects per packet and per
+// request, and these lists serve them in O(1) instead of walking the address-ordered list.
+// They go back to the main list only when it cannot satisfy a request.
 
 typedef struct block {
     size_t size;          // whole block, header included; a multiple of 16
@@ -185,12 +189,52 @@ static void *heap_allocate(size_t size, size_t alignment) {
     return NULL;
 }
 
-void *malloc(size_t size) { return heap_allocate(size, 16); }
+#define SMALL_LIMIT 1024
+static block_t *small_blocks[SMALL_LIMIT / 16 + 1];
+
+// Returns every cached small block to the main list, where neighbours coalesce.
+static int heap_reclaim_small(void) {
+    int reclaimed = 0;
+    for (size_t class = 0; class <= SMALL_LIMIT / 16; class++) {
+        while (small_blocks[class]) {
+            block_t *block = small_blocks[class];
+            small_blocks[class] = block->next;
+            heap_insert(block);
+            reclaimed = 1;
+        }
+    }
+    return reclaimed;
+}
+
+static void *heap_allocate_or_reclaim(size_t size, size_t alignment) {
+    void *pointer = heap_allocate(size, alignment);
+    if (!pointer && heap_reclaim_small()) pointer = heap_allocate(size, alignment);
+    return pointer;
+}
+
+void *malloc(size_t size) {
+    if (size <= SMALL_LIMIT - HEADER) {
+        size_t needed = (size + HEADER + 15) & ~(size_t)15;
+        if (needed < MIN_BLOCK) needed = MIN_BLOCK;
+        block_t *block = small_blocks[needed / 16];
+        if (block) {
+            small_blocks[needed / 16] = block->next;
+            heap_free -= block->size;
+            return (char *)block + HEADER;
+        }
+    }
+    return heap_allocate_or_reclaim(size, 16);
+}
 
 void free(void *pointer) {
     if (!pointer) return;
     block_t *block = (block_t *)((char *)pointer - HEADER);
     heap_free += block->size;
+    if (block->size <= SMALL_LIMIT) {
+        block->next = small_blocks[block->size / 16];
+        small_blocks[block->size / 16] = block;
+        return;
+    }
     heap_insert(block);
 }
 
@@ -213,7 +257,7 @@ void *realloc(void *pointer, size_t size) {
 int posix_memalign(void **result, size_t alignment, size_t size) {
     if (alignment < 16) alignment = 16;
     if (alignment & (alignment - 1)) return 22;  // EINVAL
-    void *pointer = heap_allocate(size, alignment);
+    void *pointer = heap_allocate_or_reclaim(size, alignment);
     if (!pointer) return 12;  // ENOMEM
     *result = pointer;
     return 0;
