@@ -9,6 +9,15 @@ public struct PlatformMonotonicClock<P: Platform>: MonotonicClock {
     public func now() -> MonotonicInstant { platform.monotonicNow() }
 }
 
+/// The run loop's time of any platform (``Platform/loopTime()``): read once per turn of the
+/// loop where reading costs a system call. For timeouts of services, not for measuring.
+public struct PlatformLoopClock<P: Platform>: MonotonicClock {
+    let platform: P
+    /// A clock reading `platform`'s loop time.
+    public init(platform: P) { self.platform = platform }
+    public func now() -> MonotonicInstant { platform.loopTime() }
+}
+
 /// The wall clock of any platform.
 public struct PlatformWallClock<P: Platform>: WallClock {
     let platform: P

@@ -122,7 +122,7 @@ import Testing
         packages: ["SwiftletHTTP"])
 
     static func httpServer(_ stack: String, _ platform: String) -> String {
-        "HTTPServer<\(stack), PlatformTime<\(platform)>, PlatformMonotonicClock<\(platform)>, PlatformWallClock<\(platform)>>"
+        "HTTPServer<\(stack), PlatformTime<\(platform)>, PlatformLoopClock<\(platform)>, PlatformWallClock<\(platform)>>"
     }
 
     @Test func httpServesOnTheStackThatNetChooses() throws {

@@ -1,18 +1,18 @@
 extension DeviceKind {
     /// An HTTP/1.1 server (`HTTPServer` of SwiftletHTTP) on the TCP/IP stack: every stack
     /// implementation, so `--net`, `--ipv4`, `--dhcp` and `--interface` choose and set it up
-    /// exactly as they do the stack's.
+    /// exactly as they do the stack's. Its timeouts run on the loop's clock, read once per turn.
     static let http = DeviceKind.layered(
         on: .stack, kind: "http", protocolName: "HTTPServing", doc: "an HTTP/1.1 server on the stack chosen with --net",
         layer: DeviceLayer(
             baseKind: "stack",
             typeName: { target, stack in
                 let platform = target.platformType
-                return "HTTPServer<\(stack), PlatformTime<\(platform)>, PlatformMonotonicClock<\(platform)>, PlatformWallClock<\(platform)>>"
+                return "HTTPServer<\(stack), PlatformTime<\(platform)>, PlatformLoopClock<\(platform)>, PlatformWallClock<\(platform)>>"
             },
             modules: ["SwiftletHTTP"],
             expression: { _, stack in
-                "HTTPServer(stack: \(stack), time: PlatformTime(loop: loop), clock: PlatformMonotonicClock(platform: platform), "
+                "HTTPServer(stack: \(stack), time: PlatformTime(loop: loop), clock: PlatformLoopClock(platform: platform), "
                     + "wallClock: PlatformWallClock(platform: platform))"
             }))
 }

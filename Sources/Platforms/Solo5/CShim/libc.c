@@ -111,7 +111,8 @@ int *__errno_location(void) { return &error_number; }
 // In front of it, freed small blocks wait in one LIFO list per size (16-byte classes up to
 // SMALL_LIMIT): Swift allocates and frees many short-lived small objects per packet and per
 // request, and these lists serve them in O(1) instead of walking the address-ordered list.
-// They go back to the main list only when it cannot satisfy a request.
+// Each list holds at most SMALL_DEPTH blocks, so what waits there stays small (it does not
+// coalesce); the rest go back to the main list, and so do all of them when it runs short.
 
 typedef struct block {
     size_t size;          // whole block, header included; a multiple of 16
@@ -190,7 +191,9 @@ static void *heap_allocate(size_t size, size_t alignment) {
 }
 
 #define SMALL_LIMIT 1024
+#define SMALL_DEPTH 32
 static block_t *small_blocks[SMALL_LIMIT / 16 + 1];
+static unsigned small_counts[SMALL_LIMIT / 16 + 1];
 
 // Returns every cached small block to the main list, where neighbours coalesce.
 static int heap_reclaim_small(void) {
@@ -202,6 +205,7 @@ static int heap_reclaim_small(void) {
             heap_insert(block);
             reclaimed = 1;
         }
+        small_counts[class] = 0;
     }
     return reclaimed;
 }
@@ -219,6 +223,7 @@ void *malloc(size_t size) {
         block_t *block = small_blocks[needed / 16];
         if (block) {
             small_blocks[needed / 16] = block->next;
+            small_counts[needed / 16]--;
             heap_free -= block->size;
             return (char *)block + HEADER;
         }
@@ -230,9 +235,11 @@ void free(void *pointer) {
     if (!pointer) return;
     block_t *block = (block_t *)((char *)pointer - HEADER);
     heap_free += block->size;
-    if (block->size <= SMALL_LIMIT) {
-        block->next = small_blocks[block->size / 16];
-        small_blocks[block->size / 16] = block;
+    size_t class = block->size / 16;
+    if (block->size <= SMALL_LIMIT && small_counts[class] < SMALL_DEPTH) {
+        block->next = small_blocks[class];
+        small_blocks[class] = block;
+        small_counts[class]++;
         return;
     }
     heap_insert(block);
