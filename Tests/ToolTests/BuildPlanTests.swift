@@ -132,7 +132,7 @@ import Testing
         let socket = try resolved([], .unix)
         #expect(socket.typeName == Self.httpServer("SocketStack", "UnixPlatform"))
         #expect(socket.expression == "HTTPServer(stack: SocketStack(loop: loop), time: PlatformTime(loop: loop), "
-            + "clock: PlatformMonotonicClock(platform: platform), wallClock: PlatformWallClock(platform: platform))")
+            + "clock: PlatformLoopClock(platform: platform), wallClock: PlatformWallClock(platform: platform))")
         #expect(socket.modules == ["SwiftletHTTP"])
         let tap = try resolved(["--net=direct"], .unix)
         #expect(tap.typeName == Self.httpServer("DirectStack<TapDevice, UnixPlatform>", "UnixPlatform"))
