@@ -21,7 +21,9 @@ state="$repo/.redeploy"
 mkdir -p "$state"
 
 # Pull unless run as the post-merge hook (which runs after a pull already happened).
-if [ -z "${GIT_DIR:-}" ] && [ -d "$repo/.git" ]; then git -C "$repo" pull --ff-only --quiet; fi
+if [ -z "${GIT_DIR:-}" ] && [ -d "$repo/.git" ]; then
+    git -C "$repo" pull --ff-only --quiet || echo "redeploy: git pull failed; deploying what is checked out" >&2
+fi
 [ -f "$image" ] || { echo "redeploy: no image at $image" >&2; exit 1; }
 
 new="$(sha256sum "$image" | cut -d' ' -f1)"
