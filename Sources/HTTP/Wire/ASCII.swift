@@ -26,17 +26,6 @@ enum ASCII {
         return true
     }
 
-    /// Whether `bytes` spell `literal`, ignoring ASCII case (`literal` is lowercase).
-    static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ literal: StaticString) -> Bool {
-        guard bytes.count == literal.utf8CodeUnitCount else { return false }
-        var index = bytes.startIndex
-        for offset in 0..<literal.utf8CodeUnitCount {
-            guard lower(bytes[index]) == literal.utf8Start[offset] else { return false }
-            index += 1
-        }
-        return true
-    }
-
     /// Whether `byte` may appear in a token (RFC 9110 §5.6.2): method and header names.
     static func isTokenCharacter(_ byte: UInt8) -> Bool {
         switch byte {
@@ -90,18 +79,6 @@ enum ASCII {
             let (sum, overflow2) = times.addingReportingOverflow(digit)
             guard !overflow1, !overflow2, sum <= limit else { return nil }
             value = sum
-        }
-        return value
-    }
-
-    /// The hexadecimal number `bytes` spell, or `nil` if they spell none or it exceeds `limit`.
-    static func hexadecimal(_ bytes: ArraySlice<UInt8>, limit: Int = Int.max) -> Int? {
-        guard !bytes.isEmpty else { return nil }
-        var value = 0
-        for byte in bytes {
-            guard let digit = hexDigit(byte) else { return nil }
-            guard value <= (limit - digit) / 16 else { return nil }
-            value = value * 16 + digit
         }
         return value
     }
