@@ -58,6 +58,8 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
     var random: SplitMix64
     private let sequenceSecret: UInt64
     private var wakeScheduledAt: MonotonicInstant?
+    /// Every connection's next deadline, one heap for the stack.
+    var timers = TimerHeap<ConnectionTimer<Link, P>>()
     private var flushing = false
     private var spareOutbox: [[UInt8]] = []
     private var running = false
@@ -289,17 +291,47 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
         if wakeScheduledAt == deadline { wakeScheduledAt = nil }
         let now = now()
         interface.poll(now: now)
-        var earliest = interface.nextDeadline
-        for connection in Array(connections.values) {
-            if let due = connection.tcb.nextDeadline, due <= now {
+        // Only the connections whose timers are due: the cost of a wake does not grow with the
+        // number of connections. Entries whose connection re-armed or went away are skipped.
+        var due: [DirectConnection<Link, P>] = []
+        while let timer = timers.popExpired(now: now) {
+            guard timer.connection.armedDeadline == timer.deadline else { continue }
+            timer.connection.armedDeadline = nil
+            due.append(timer.connection)
+        }
+        for connection in due where !connection.isForgotten {
+            if let deadline = connection.tcb.nextDeadline, deadline <= now {
                 connection.tcb.poll(now: now, emit: emitter(for: connection.key, now: now))
                 connection.changed(now: now, scheduling: false)
             }
-            if let due = connection.tcb.nextDeadline, earliest == nil || due < earliest! { earliest = due }
+            if !connection.isForgotten { arm(connection, scheduling: false) }
         }
-        if let due = pollDHCP(now: now), earliest == nil || due < earliest! { earliest = due }
-        if wakeScheduledAt == nil { schedule(earliest) } else if let earliest { schedule(earliest) }
+        compactTimers()
+        var earliest = interface.nextDeadline
+        if let next = timers.nextDeadline, earliest == nil || next < earliest! { earliest = next }
+        if let next = pollDHCP(now: now), earliest == nil || next < earliest! { earliest = next }
+        schedule(earliest)
         await flush()
+    }
+
+    /// Makes sure the timer heap has an entry for `connection`'s next deadline. An entry for an
+    /// earlier instant stands in for a later one: when it fires, the connection is re-armed.
+    func arm(_ connection: DirectConnection<Link, P>, scheduling: Bool = true) {
+        guard let deadline = connection.tcb.nextDeadline else { return }
+        if let armed = connection.armedDeadline, armed <= deadline { return }
+        connection.armedDeadline = deadline
+        timers.insert(ConnectionTimer(connection: connection, deadline: deadline), deadline: deadline)
+        if scheduling { schedule(deadline) }
+    }
+
+    /// Rebuilds the heap without stale entries once they outnumber the live ones.
+    private func compactTimers() {
+        guard timers.count > 2 * connections.count + 1024 else { return }
+        timers.removeAll()
+        for connection in connections.values {
+            guard let deadline = connection.armedDeadline else { continue }
+            timers.insert(ConnectionTimer(connection: connection, deadline: deadline), deadline: deadline)
+        }
     }
 
     // MARK: Ports and sequence numbers
@@ -392,6 +424,13 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
         guard sent else { throw .unreachable }
         schedule(interface.nextDeadline)
     }
+}
+
+/// A connection's entry in the stack's timer heap; stale once the connection's
+/// ``DirectConnection/armedDeadline`` differs.
+struct ConnectionTimer<Link: NetworkInterface, P: Platform> {
+    let connection: DirectConnection<Link, P>
+    let deadline: MonotonicInstant
 }
 
 /// A connection's endpoints, as seen from this host.
