@@ -122,7 +122,10 @@ public final class DirectListener<Link: NetworkInterface, P: Platform>: TCPListe
 
     let stack: DirectStack<Link, P>
     public let localEndpoint: IPv4Endpoint
+    /// Established connections not accepted yet, at most.
     let backlog: Int
+    /// Handshakes in progress, at most; beyond, SYN cookies.
+    let halfOpenLimit: Int
     /// Established connections not accepted yet.
     private(set) var pending = RingBuffer<Connection>()
     /// Handshakes in progress.
@@ -130,10 +133,11 @@ public final class DirectListener<Link: NetworkInterface, P: Platform>: TCPListe
     private let acceptors = WaitQueue()
     private var closed = false
 
-    init(stack: DirectStack<Link, P>, endpoint: IPv4Endpoint, backlog: Int) {
+    init(stack: DirectStack<Link, P>, endpoint: IPv4Endpoint, backlog: Int, halfOpenLimit: Int) {
         self.stack = stack
         localEndpoint = endpoint
         self.backlog = backlog
+        self.halfOpenLimit = halfOpenLimit
     }
 
     func enqueue(_ connection: Connection) {
