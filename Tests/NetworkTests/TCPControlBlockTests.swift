@@ -242,6 +242,61 @@ private struct Harness {
         #expect(retransmitted.first?.payload.count == 1448)
     }
 
+    /// Twenty segments written, ten sent; the first is lost. Limited transmit sends segments
+    /// 10 and 11, the fast retransmit (at `now`) segment 0, and later duplicate ACKs 12 and 13.
+    fileprivate static func recoveringFromALoss() -> Harness {
+        var harness = Harness.accepted()
+        _ = harness.take()
+        _ = harness.tcb.write([UInt8](repeating: 7, count: 1448 * 20)[...])
+        harness.transmit()
+        _ = harness.take()
+        let una = Harness.ourISS + 1
+        for sacked in 2...9 {
+            harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una, window: 1000,
+                            sack: [SACKBlock(left: una + 1448, right: una + UInt32(1448 * sacked))])
+        }
+        return harness
+    }
+
+    @Test func testEstablishedLostRetransmissionIsSentAgainWithoutWaitingForTheRTO() throws {
+        var harness = Self.recoveringFromALoss()
+        let una = Harness.ourISS + 1
+        let recovery = harness.take()
+        #expect(recovery.filter { $0.header.sequenceNumber == una }.count == 1)  // the fast retransmit
+        #expect(recovery.contains { $0.header.sequenceNumber == una + 1448 * 12 })  // new data after it
+        // The peer reports a segment sent after the retransmission, a round trip and more later:
+        // the retransmission was lost too. It goes again now, long before the 1 s RTO.
+        harness.now = harness.now + .milliseconds(300)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una, window: 1000,
+                        sack: [SACKBlock(left: una + 1448, right: una + 1448 * 13)])
+        let again = harness.take()
+        #expect(again.contains { $0.header.sequenceNumber == una && $0.payload.count == 1448 })
+        #expect(harness.tcb.statistics.lostRetransmissions == 1)
+        #expect(harness.tcb.statistics.timeouts == 0)
+    }
+
+    @Test func testEstablishedRACKWaitsOutTheReorderingWindow() throws {
+        var harness = Self.recoveringFromALoss()
+        let una = Harness.ourISS + 1
+        _ = harness.take()
+        // 100 ms after the retransmission (SRTT unknown: 200 ms plus a quarter): maybe reordered.
+        harness.now = harness.now + .milliseconds(100)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una, window: 1000,
+                        sack: [SACKBlock(left: una + 1448, right: una + 1448 * 13)])
+        #expect(!harness.take().contains { $0.header.sequenceNumber == una })
+        // Past the window, the next ACK marks it lost.
+        harness.now = harness.now + .milliseconds(200)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una, window: 1000,
+                        sack: [SACKBlock(left: una + 1448, right: una + 1448 * 14)])
+        #expect(harness.take().contains { $0.header.sequenceNumber == una })
+        #expect(harness.tcb.statistics.lostRetransmissions == 1)
+        // Once it is acknowledged, nothing more is resent.
+        harness.now = harness.now + .milliseconds(300)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una + 1448 * 14, window: 1000)
+        #expect(!harness.take().contains { $0.header.sequenceNumber < una + 1448 * 14 })
+        #expect(harness.tcb.statistics.lostRetransmissions == 1)
+    }
+
     @Test func aZeroWindowIsProbedUntilItOpens() throws {
         var harness = Harness.accepted()
         _ = harness.take()

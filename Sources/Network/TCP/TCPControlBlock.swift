@@ -75,6 +75,14 @@ public struct TCPControlBlock {
     private var scoreboard: [(start: SequenceNumber, end: SequenceNumber)] = []
     /// In recovery, everything below this has been retransmitted once already.
     private var retransmittedUpTo = SequenceNumber(0)
+    /// Retransmissions not yet acknowledged: their range, when they left, and SND.MAX then.
+    /// RACK (RFC 8985 §6.2) on them: once the peer reports data we sent after a retransmission,
+    /// and a round trip plus a reordering window (SRTT/4) has passed since it left, the
+    /// retransmission is lost and goes again at once instead of waiting for the RTO.
+    private var retransmissionsInFlight: [(start: SequenceNumber, end: SequenceNumber, sentAt: MonotonicInstant,
+                                           sendMaxThen: SequenceNumber)] = []
+    /// Lost retransmissions found by RACK, to send again before any other hole.
+    private var lostRetransmissions: [(start: SequenceNumber, end: SequenceNumber)] = []
     /// Set by a partial acknowledgement in recovery; served by ``transmit(now:emit:)``.
     private var pendingPartialRetransmit = false
     private var persistDeadline: MonotonicInstant?
@@ -290,6 +298,8 @@ public struct TCPControlBlock {
         rttProbe = nil
         // The peer may have dropped what it SACKed (RFC 2018 §8): resend everything.
         scoreboard.removeAll()
+        retransmissionsInFlight.removeAll()
+        lostRetransmissions.removeAll()
         retransmittedUpTo = sendUnacknowledged
         retransmitDeadline = nil
         switch state {
@@ -524,6 +534,7 @@ public struct TCPControlBlock {
                 retransmitNextHole(now: now, emit: emit)
             }
         }
+        if !retransmissionsInFlight.isEmpty { detectLostRetransmissions(now: now, emit: emit) }
         // Update the send window from the newest segment (RFC 9293 §3.10.7.4, fifth check).
         if sendWL1 < sequence || (sendWL1 == sequence && sendWL2 <= ack) {
             sendWindow = window
@@ -574,6 +585,33 @@ public struct TCPControlBlock {
         retransmitDeadline = sendUnacknowledged == sendMax ? nil : now + rto.timeout
     }
 
+    /// RACK for retransmissions (RFC 8985 §6.2): drops the ones delivered; a retransmission is
+    /// lost when the peer holds data sent after it (SACKed beyond SND.MAX at the time) and
+    /// SRTT plus the reordering window SRTT/4 has passed since it left. Checked on every ACK
+    /// (there is no separate reordering timer: the RTO remains the backstop).
+    private mutating func detectLostRetransmissions(now: MonotonicInstant, emit: Emit) {
+        let delivered = scoreboard.last?.end ?? sendUnacknowledged
+        let rtt = rto.smoothedRTT ?? configuration.minimumRTO
+        let wait = rtt + .nanoseconds(Int64(clamping: rtt.nanosecondsClamped / 4))
+        var found = false
+        var index = 0
+        while index < retransmissionsInFlight.count {
+            let sent = retransmissionsInFlight[index]
+            let held = sent.end <= sendUnacknowledged
+                || scoreboard.contains(where: { $0.start <= sent.start && sent.end <= $0.end })
+            if held {
+                retransmissionsInFlight.remove(at: index)
+            } else if delivered > sent.sendMaxThen, now - sent.sentAt >= wait {
+                retransmissionsInFlight.remove(at: index)
+                lostRetransmissions.append((sent.start, sent.end))
+                found = true
+            } else {
+                index += 1
+            }
+        }
+        if found { retransmitNextHole(now: now, emit: emit) }
+    }
+
     /// Adds the peer's SACK blocks to the scoreboard; returns whether they covered anything new.
     private mutating func recordSACK(_ blocks: [SACKBlock]) -> Bool {
         let before = scoreboard.reduce(0) { $0 + ($1.end - $1.start) }
@@ -599,6 +637,14 @@ public struct TCPControlBlock {
     /// Retransmits one segment at the first byte not yet retransmitted in this recovery that
     /// the peer does not hold according to SACK.
     private mutating func retransmitNextHole(now: MonotonicInstant, emit: Emit) {
+        while let lost = lostRetransmissions.first {
+            lostRetransmissions.removeFirst()
+            let start = max(lost.start, sendUnacknowledged)
+            guard start < lost.end, !scoreboard.contains(where: { $0.start <= start && lost.end <= $0.end }) else { continue }
+            statistics.lostRetransmissions += 1
+            retransmit(at: start, length: min(sendMSS, lost.end - start), now: now, emit: emit)
+            return
+        }
         var start = max(retransmittedUpTo, sendUnacknowledged)
         for range in scoreboard where range.start <= start && start < range.end { start = range.end }
         guard start < sendNext else { return }
@@ -621,6 +667,11 @@ public struct TCPControlBlock {
         guard available > 0 || flags.contains(.fin) else { return }
         emitSegment(flags: flags, sequence: start, payload: sendBuffer.bytes(at: offset, length: available), now: now, emit: emit)
         statistics.retransmittedSegments += 1
+        if sackEnabled, available > 0 {
+            retransmissionsInFlight.append((start, start + available, now, sendMax))
+            // A peer gets no unbounded memory out of us.
+            if retransmissionsInFlight.count > 64 { retransmissionsInFlight.removeFirst() }
+        }
         if retransmitDeadline == nil { retransmitDeadline = now + rto.timeout }
     }
 
@@ -857,8 +908,10 @@ public struct TCPStatistics: Equatable, Sendable, CustomStringConvertible {
     public var timeouts = 0
     /// Entries into fast recovery (three duplicate acknowledgements).
     public var fastRetransmits = 0
+    /// Retransmissions RACK found lost and sent again without waiting for the RTO.
+    public var lostRetransmissions = 0
 
     public var description: String {
-        "sent=\(segmentsSent) retransmitted=\(retransmittedSegments) timeouts=\(timeouts) fast-retransmits=\(fastRetransmits)"
+        "sent=\(segmentsSent) retransmitted=\(retransmittedSegments) timeouts=\(timeouts) fast-retransmits=\(fastRetransmits) lost-retransmissions=\(lostRetransmissions)"
     }
 }
