@@ -297,6 +297,34 @@ private struct Harness {
         #expect(harness.tcb.statistics.lostRetransmissions == 1)
     }
 
+    @Test func testEstablishedTailLossProbeGoesBeforeTheRTO() throws {
+        let options = TCPOptions(maximumSegmentSize: 1460, windowScale: 7, sackPermitted: true)
+        var harness = Harness.accepted(options: options, establish: false)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: Harness.ourISS + 1, timestamps: false)
+        _ = harness.take()
+        // One round trip of 10 ms, measured on a first segment.
+        _ = harness.tcb.write([1][...])
+        harness.transmit()
+        harness.now = harness.now + .milliseconds(10)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: Harness.ourISS + 2, timestamps: false)
+        _ = harness.take()
+        // Three segments go out and no ACK comes back: a probe after 2·SRTT, not the 200 ms RTO.
+        _ = harness.tcb.write([UInt8](repeating: 2, count: 1460 * 3)[...])
+        harness.transmit()
+        #expect(harness.take().count == 3)
+        let deadline = try #require(harness.tcb.nextDeadline)
+        #expect(deadline - harness.now == .milliseconds(20))
+        harness.poll(after: .milliseconds(20))
+        let probe = harness.take()
+        #expect(probe.count == 1)
+        #expect(probe.first?.header.sequenceNumber == Harness.ourISS + 2 + 1460 * 2)  // the last segment
+        #expect(harness.tcb.statistics.tailLossProbes == 1)
+        // One probe per tail: the next timer is the RTO.
+        harness.poll(after: .milliseconds(20))
+        #expect(harness.take().isEmpty)
+        #expect(harness.tcb.statistics.timeouts == 0)
+    }
+
     @Test func aZeroWindowIsProbedUntilItOpens() throws {
         var harness = Harness.accepted()
         _ = harness.take()

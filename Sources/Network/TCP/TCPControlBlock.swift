@@ -85,6 +85,12 @@ public struct TCPControlBlock {
     private var lostRetransmissions: [(start: SequenceNumber, end: SequenceNumber)] = []
     /// Set by a partial acknowledgement in recovery; served by ``transmit(now:emit:)``.
     private var pendingPartialRetransmit = false
+    /// The tail loss probe's timer (RFC 8985 §7): 2·SRTT after the last transmission while data
+    /// is outstanding and no recovery runs, so a lost tail is found in a couple of round trips
+    /// rather than after the RTO.
+    private var probeDeadline: MonotonicInstant?
+    /// A probe was sent and no new data has been acknowledged since: one probe per tail.
+    private var probeOutstanding = false
     private var persistDeadline: MonotonicInstant?
     private var persistInterval: Duration = .zero
     private var keepAliveDeadline: MonotonicInstant?
@@ -250,7 +256,7 @@ public struct TCPControlBlock {
     /// The earliest instant ``poll(now:emit:)`` has something to do.
     public var nextDeadline: MonotonicInstant? {
         var earliest: MonotonicInstant? = nil
-        for deadline in [retransmitDeadline, delayedAckDeadline, persistDeadline, keepAliveDeadline, timeWaitDeadline] {
+        for deadline in [retransmitDeadline, probeDeadline, delayedAckDeadline, persistDeadline, keepAliveDeadline, timeWaitDeadline] {
             if let deadline, earliest == nil || deadline < earliest! { earliest = deadline }
         }
         return earliest
@@ -265,6 +271,9 @@ public struct TCPControlBlock {
         if let deadline = retransmitDeadline, now >= deadline {
             retransmitTimerExpired(now: now, emit: emit)
             if state == .closed { return }
+        }
+        if let deadline = probeDeadline, now >= deadline {
+            sendTailLossProbe(now: now, emit: emit)
         }
         if let deadline = persistDeadline, now >= deadline {
             // A zero-window probe: an old sequence number makes the peer answer with its window.
@@ -285,6 +294,35 @@ public struct TCPControlBlock {
         transmit(now: now, emit: emit)
     }
 
+    /// Sends the last segment again (RFC 8985 §7.3, when no new data can go), so the peer's
+    /// answer — an ACK, or a SACK that starts fast recovery — comes well before the RTO.
+    private mutating func sendTailLossProbe(now: MonotonicInstant, emit: Emit) {
+        probeDeadline = nil
+        let sentData = min(sendBuffer.count, sendMax - sendUnacknowledged)
+        guard state.isSynchronized, sentData > 0 else { return }
+        probeOutstanding = true
+        statistics.tailLossProbes += 1
+        let length = min(sendMSS, sentData)
+        retransmit(at: sendUnacknowledged + (sentData - length), length: length, now: now, emit: emit)
+        retransmitDeadline = now + rto.timeout
+    }
+
+    /// Arms the tail loss probe after a transmission or an acknowledgement (RFC 8985 §7.2):
+    /// with SACK, an RTT sample, data in flight, outside recovery, and only if it would fire
+    /// before the RTO. Two round trips, plus the peer's delayed-ACK allowance when one segment
+    /// is in flight.
+    private mutating func armTailLossProbe(now: MonotonicInstant) {
+        probeDeadline = nil
+        guard sackEnabled, !probeOutstanding, !congestion.inRecovery, state.isSynchronized,
+              sendMax > sendUnacknowledged, let srtt = rto.smoothedRTT else { return }
+        var timeout = srtt + srtt
+        if sendMax - sendUnacknowledged <= sendMSS { timeout = timeout + configuration.minimumRTO }
+        timeout = max(timeout, .milliseconds(2))
+        let deadline = now + timeout
+        if let rtoDeadline = retransmitDeadline, rtoDeadline <= deadline { return }
+        probeDeadline = deadline
+    }
+
     private mutating func retransmitTimerExpired(now: MonotonicInstant, emit: Emit) {
         let limit = state.isSynchronized ? configuration.maximumRetransmissions : configuration.maximumSynRetransmissions
         guard retransmissions < limit else {
@@ -293,6 +331,7 @@ public struct TCPControlBlock {
         }
         retransmissions += 1
         statistics.timeouts += 1
+        probeDeadline = nil
         rto.backOff()
         congestion.timedOut(flight: sendMax - sendUnacknowledged)
         rttProbe = nil
@@ -567,6 +606,7 @@ public struct TCPControlBlock {
         sendUnacknowledged = ack
         if sendNext < ack { sendNext = ack }
         retransmissions = 0
+        probeOutstanding = false
 
         // Round-trip time: from the echoed timestamp, else from the one timed segment (Karn).
         if timestampsEnabled, let echoed = segment.options.timestamps?.echoReply, echoed != 0 {
@@ -705,6 +745,7 @@ public struct TCPControlBlock {
             retransmitNextHole(now: now, emit: emit)
         }
         transmitData(now: now, emit: emit)
+        if probeDeadline == nil || !probeOutstanding { armTailLossProbe(now: now) }
         if ackNow {
             // SND.MAX, not SND.NXT: after a timeout SND.NXT goes back, and a peer that already
             // has those bytes would find an ACK carrying it out of its window and drop it.
@@ -868,6 +909,7 @@ public struct TCPControlBlock {
 
     private mutating func clearTimers() {
         retransmitDeadline = nil
+        probeDeadline = nil
         delayedAckDeadline = nil
         persistDeadline = nil
         keepAliveDeadline = nil
@@ -910,8 +952,10 @@ public struct TCPStatistics: Equatable, Sendable, CustomStringConvertible {
     public var fastRetransmits = 0
     /// Retransmissions RACK found lost and sent again without waiting for the RTO.
     public var lostRetransmissions = 0
+    /// Tail loss probes sent.
+    public var tailLossProbes = 0
 
     public var description: String {
-        "sent=\(segmentsSent) retransmitted=\(retransmittedSegments) timeouts=\(timeouts) fast-retransmits=\(fastRetransmits) lost-retransmissions=\(lostRetransmissions)"
+        "sent=\(segmentsSent) retransmitted=\(retransmittedSegments) timeouts=\(timeouts) fast-retransmits=\(fastRetransmits) lost-retransmissions=\(lostRetransmissions) tail-loss-probes=\(tailLossProbes)"
     }
 }
