@@ -86,8 +86,8 @@ public struct TCPControlBlock {
     /// Set by a partial acknowledgement in recovery; served by ``transmit(now:emit:)``.
     private var pendingPartialRetransmit = false
     /// The tail loss probe's timer (RFC 8985 §7): 2·SRTT after the last transmission while data
-    /// is outstanding and no recovery runs, so a lost tail is found in a couple of round trips
-    /// rather than after the RTO.
+    /// is outstanding, so a lost tail (or, in recovery, a lost retransmission at SND.UNA) is
+    /// found in a couple of round trips rather than after the RTO.
     private var probeDeadline: MonotonicInstant?
     /// A probe was sent and no new data has been acknowledged since: one probe per tail.
     private var probeOutstanding = false
@@ -302,18 +302,26 @@ public struct TCPControlBlock {
         guard state.isSynchronized, sentData > 0 else { return }
         probeOutstanding = true
         statistics.tailLossProbes += 1
-        let length = min(sendMSS, sentData)
-        retransmit(at: sendUnacknowledged + (sentData - length), length: length, now: now, emit: emit)
+        if congestion.inRecovery {
+            // In recovery the ACKs stopped: the retransmission at SND.UNA is presumably lost
+            // too (RACK's reordering timer, RFC 8985 §6.3, with no later delivery to compare).
+            var length = min(sendMSS, sentData)
+            if let first = scoreboard.first { length = min(length, max(first.start - sendUnacknowledged, 1)) }
+            retransmit(at: sendUnacknowledged, length: length, now: now, emit: emit)
+        } else {
+            let length = min(sendMSS, sentData)
+            retransmit(at: sendUnacknowledged + (sentData - length), length: length, now: now, emit: emit)
+        }
         retransmitDeadline = now + rto.timeout
     }
 
     /// Arms the tail loss probe after a transmission or an acknowledgement (RFC 8985 §7.2):
-    /// with SACK, an RTT sample, data in flight, outside recovery, and only if it would fire
+    /// with SACK, an RTT sample, data in flight, and only if it would fire
     /// before the RTO. Two round trips, plus the peer's delayed-ACK allowance when one segment
     /// is in flight.
     private mutating func armTailLossProbe(now: MonotonicInstant) {
         probeDeadline = nil
-        guard sackEnabled, !probeOutstanding, !congestion.inRecovery, state.isSynchronized,
+        guard sackEnabled, !probeOutstanding, state.isSynchronized,
               sendMax > sendUnacknowledged, let srtt = rto.smoothedRTT else { return }
         var timeout = srtt + srtt
         if sendMax - sendUnacknowledged <= sendMSS { timeout = timeout + configuration.minimumRTO }
