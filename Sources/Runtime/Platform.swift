@@ -35,7 +35,7 @@ public struct IOInterest: Hashable, Sendable {
 /// - ``monotonicNow()`` never goes backwards.
 /// - ``yield(until:interests:)`` returns no later than shortly after `deadline` (when given),
 ///   and as soon as any interest is ready; it MAY return early with nothing ready.
-/// - ``exit(status:)`` does not return; buffered console output is written first.
+/// - ``exit(status:)`` does not return; buffered console output (``ConsoleBuffer``) is written first.
 public protocol Platform: AnyObject {
     /// The runtime arguments given to the unikernel (program name excluded).
     var arguments: [String] { get }

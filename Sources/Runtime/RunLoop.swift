@@ -112,7 +112,10 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
             fireExpiredTimers()
             if !readyJobs.isEmpty {
                 // Still busy: look at I/O without blocking so it is not starved.
-                if !ioWaiters.isEmpty { wake(platform.yield(until: MonotonicInstant(nanoseconds: 0), interests: Array(ioWaiters.keys))) }
+                if !ioWaiters.isEmpty {
+                    ConsoleBuffer.flush()
+                    wake(platform.yield(until: MonotonicInstant(nanoseconds: 0), interests: Array(ioWaiters.keys)))
+                }
                 continue
             }
             let deadline = timers.nextDeadline
@@ -120,6 +123,8 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
                 throw .deadlock
             }
             yields += 1
+            // What this turn logged goes out in one write before the loop may block.
+            ConsoleBuffer.flush()
             wake(platform.yield(until: deadline, interests: Array(ioWaiters.keys)))
         }
     }

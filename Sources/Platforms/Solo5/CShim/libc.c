@@ -277,11 +277,17 @@ void *aligned_alloc(size_t alignment, size_t size) {
 
 // ---- output --------------------------------------------------------------------------------
 
+// Defined in SwiftletRuntime (ConsoleBuffer.swift): writes the console lines the run loop has
+// gathered this turn. Called before anything written here, so panic, trap and abort messages
+// come after the log lines that led to them and none is lost.
+extern void swiftlet_console_flush(void) __attribute__((weak));
+void swiftlet_console_flush_pending(void) { if (swiftlet_console_flush) swiftlet_console_flush(); }
+
 typedef struct { char *buffer; size_t size, length; } sink_t;
 
 static void sink_put(sink_t *sink, char c) {
     if (sink->buffer) { if (sink->length + 1 < sink->size) sink->buffer[sink->length] = c; }
-    else solo5_console_write(&c, 1);
+    else { swiftlet_console_flush_pending(); solo5_console_write(&c, 1); }
     sink->length++;
 }
 
@@ -361,12 +367,12 @@ int printf(const char *text, ...) {
     return length;
 }
 
-int putchar(int c) { char byte = (char)c; solo5_console_write(&byte, 1); return c; }
-int puts(const char *s) { solo5_console_write(s, strlen(s)); solo5_console_write("\n", 1); return 0; }
+int putchar(int c) { char byte = (char)c; swiftlet_console_flush_pending(); solo5_console_write(&byte, 1); return c; }
+int puts(const char *s) { swiftlet_console_flush_pending(); solo5_console_write(s, strlen(s)); solo5_console_write("\n", 1); return 0; }
 
 // There is one stream, the console; stdout and stderr both name it.
 void *stdout, *stderr;
-int fputs(const char *s, void *stream) { (void)stream; solo5_console_write(s, strlen(s)); return 0; }
+int fputs(const char *s, void *stream) { (void)stream; swiftlet_console_flush_pending(); solo5_console_write(s, strlen(s)); return 0; }
 int fflush(void *stream) { (void)stream; return 0; }
 int fprintf(void *stream, const char *text, ...) {
     (void)stream;
@@ -382,6 +388,7 @@ int vfprintf(void *stream, const char *text, va_list arguments) { (void)stream; 
 void exit(int status) { solo5_exit(status); }
 void abort(void) {
     static const char message[] = "Swiftlet: abort() called\n";
+    swiftlet_console_flush_pending();
     solo5_console_write(message, sizeof message - 1);
     solo5_abort();
 }
@@ -416,6 +423,7 @@ static uint64_t thread_block[16] __attribute__((aligned(64)));
 
 void __stack_chk_fail(void) {
     static const char message[] = "Swiftlet: stack smashing detected; aborting\n";
+    swiftlet_console_flush_pending();
     solo5_console_write(message, sizeof message - 1);
     solo5_abort();
 }

@@ -90,7 +90,10 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
     public func willRun(_ loop: RunLoop<UnixPlatform>) {
         loopThread = pthread_self()
         enqueueOnLoop = { [unowned loop] job in loop.enqueue(job) }
-        if routesGlobalQueues { ConcurrencyHooks.install(loop) }
+        if routesGlobalQueues {
+            ConcurrencyHooks.install(loop)
+            swiftlet_flush_console_on_faults()
+        }
     }
 
     public var ownsGlobalQueue: Bool { routesGlobalQueues }
@@ -107,6 +110,7 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
     }
 
     public func exit(status: Int32) -> Never {
+        ConsoleBuffer.flush()
         fflush(stdout)
         Glibc.exit(status)
     }

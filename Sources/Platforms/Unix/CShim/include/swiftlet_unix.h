@@ -4,6 +4,10 @@
 #ifndef SWIFTLET_UNIX_H
 #define SWIFTLET_UNIX_H
 
+/// Installs handlers for fault signals (SIGSEGV, SIGILL, SIGABRT, ...) that write the console
+/// output gathered this turn, then pass the signal on to the handler that was there before.
+void swiftlet_flush_console_on_faults(void);
+
 /// eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)
 int swiftlet_eventfd(void);
 
