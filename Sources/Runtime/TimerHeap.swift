@@ -1,8 +1,9 @@
 import SwiftletDevices
 
 /// A min-heap of timers ordered by deadline, then by insertion, so that timers with the same
-/// deadline fire in the order they were set.
-struct TimerHeap<Payload> {
+/// deadline fire in the order they were set. The run loop keeps its sleepers in one; the
+/// network stack its connections' timers (with lazy deletion: stale entries are skipped).
+public struct TimerHeap<Payload> {
     private struct Entry {
         var deadline: MonotonicInstant
         var sequence: UInt64
@@ -16,13 +17,22 @@ struct TimerHeap<Payload> {
     private var entries: [Entry] = []
     private var nextSequence: UInt64 = 0
 
-    var isEmpty: Bool { entries.isEmpty }
-    var count: Int { entries.count }
+    /// An empty heap.
+    public init() {}
+
+    /// Whether no timer is set.
+    public var isEmpty: Bool { entries.isEmpty }
+    /// How many timers are set.
+    public var count: Int { entries.count }
 
     /// The earliest deadline.
-    var nextDeadline: MonotonicInstant? { entries.first?.deadline }
+    public var nextDeadline: MonotonicInstant? { entries.first?.deadline }
 
-    mutating func insert(_ payload: Payload, deadline: MonotonicInstant) {
+    /// Removes every timer.
+    public mutating func removeAll() { entries.removeAll() }
+
+    /// Sets a timer for `payload` at `deadline`.
+    public mutating func insert(_ payload: Payload, deadline: MonotonicInstant) {
         entries.append(Entry(deadline: deadline, sequence: nextSequence, payload: payload))
         nextSequence += 1
         var child = entries.count - 1
@@ -35,7 +45,7 @@ struct TimerHeap<Payload> {
     }
 
     /// Removes and returns the earliest timer if its deadline is at or before `now`.
-    mutating func popExpired(now: MonotonicInstant) -> Payload? {
+    public mutating func popExpired(now: MonotonicInstant) -> Payload? {
         guard let first = entries.first, first.deadline <= now else { return nil }
         let last = entries.removeLast()
         if !entries.isEmpty {

@@ -148,11 +148,12 @@ import SwiftletRuntime
         #expect(b.drops[.noSocket] == 1)
     }
 
-    @Test func aSYNFloodIsBoundedByTheHalfOpenLimit() throws {
+    @Test(arguments: [true, false]) func aSYNFloodIsBoundedByTheHalfOpenLimit(cookies: Bool) throws {
         let loop = RunLoop(platform: SimulatedPlatform())
         let link = MemoryLink(macA: Self.macA, macB: Self.macB, capacity: 4096)
         var configuration = Self.configuration(Self.addressB, seed: 2)
         configuration.maximumHalfOpenConnections = 16
+        configuration.synCookies = cookies
         let b = DirectStack(link: link.b, loop: loop, configuration: configuration)
         _ = try loop.run {
             await b.start()
@@ -171,7 +172,8 @@ import SwiftletRuntime
             return 0
         }
         #expect(b.connections.count == 16)
-        #expect(b.drops[.synQueueFull] == 1000 - 16)
+        #expect(b.drops[.synQueueFull] == (cookies ? 0 : 1000 - 16))
+        #expect(b.synCookiesSent == (cookies ? 1000 - 16 : 0))
     }
 
     @Test func arbitraryFramesAreDroppedAndCountedNeverTrap() throws {

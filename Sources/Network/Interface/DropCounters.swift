@@ -13,8 +13,14 @@ public enum DropReason: Int, Sendable, CustomStringConvertible {
     case noRoute
     /// A TCP segment for no connection or listener (answered with RST).
     case noConnection
-    /// A SYN refused because the listener's backlog or the half-open limit was full.
+    /// A SYN refused because the half-open limit was full and SYN cookies are off.
     case synQueueFull
+    /// A SYN, or the ACK of a SYN cookie, refused because the listener's accept queue (its
+    /// backlog) was full.
+    case acceptQueueFull
+    /// An ACK to a listening port, while SYN cookies were in use, that carried no valid cookie
+    /// (forged or expired); answered with RST.
+    case badSYNCookie
     /// A UDP datagram for a port nobody listens on (answered with ICMP port unreachable).
     case noSocket
     /// A socket's receive queue was full.
@@ -26,7 +32,7 @@ public enum DropReason: Int, Sendable, CustomStringConvertible {
     public static let all: [DropReason] = [
         .truncated, .badChecksum, .badVersion, .badLength, .unsupported, .badOptions, .notForUs,
         .unknownProtocol, .fragment, .unresolved, .noRoute, .noConnection, .synQueueFull,
-        .noSocket, .queueFull, .transmitFailed,
+        .acceptQueueFull, .badSYNCookie, .noSocket, .queueFull, .transmitFailed,
     ]
 
     /// The reason for a parse failure.
@@ -56,6 +62,8 @@ public enum DropReason: Int, Sendable, CustomStringConvertible {
         case .noRoute: "no-route"
         case .noConnection: "no-connection"
         case .synQueueFull: "syn-queue-full"
+        case .acceptQueueFull: "accept-queue-full"
+        case .badSYNCookie: "bad-syn-cookie"
         case .noSocket: "no-socket"
         case .queueFull: "queue-full"
         case .transmitFailed: "transmit-failed"

@@ -13,6 +13,10 @@ public final class DirectConnection<Link: NetworkInterface, P: Platform>: TCPCon
     /// Tasks waiting for data, room, or a change of state.
     let waiters = WaitQueue()
     private var forgotten = false
+    /// The deadline of this connection's live entry in the stack's timer heap.
+    var armedDeadline: MonotonicInstant?
+    /// Whether the stack has let go of the connection.
+    var isForgotten: Bool { forgotten }
 
     init(stack: DirectStack<Link, P>, key: ConnectionKey, tcb: TCPControlBlock, listener: DirectListener<Link, P>?) {
         self.stack = stack
@@ -93,7 +97,7 @@ public final class DirectConnection<Link: NetworkInterface, P: Platform>: TCPCon
         if tcb.state == .closed {
             forget()
         } else if scheduling {
-            stack.schedule(tcb.nextDeadline)
+            stack.arm(self)
         }
     }
 
@@ -101,6 +105,7 @@ public final class DirectConnection<Link: NetworkInterface, P: Platform>: TCPCon
     func forget() {
         guard !forgotten else { return }
         forgotten = true
+        armedDeadline = nil
         if let listener {
             self.listener = nil
             listener.halfOpen -= 1
@@ -117,18 +122,22 @@ public final class DirectListener<Link: NetworkInterface, P: Platform>: TCPListe
 
     let stack: DirectStack<Link, P>
     public let localEndpoint: IPv4Endpoint
+    /// Established connections not accepted yet, at most.
     let backlog: Int
+    /// Handshakes in progress, at most; beyond, SYN cookies.
+    let halfOpenLimit: Int
     /// Established connections not accepted yet.
-    private(set) var pending: [Connection] = []
+    private(set) var pending = RingBuffer<Connection>()
     /// Handshakes in progress.
     var halfOpen = 0
     private let acceptors = WaitQueue()
     private var closed = false
 
-    init(stack: DirectStack<Link, P>, endpoint: IPv4Endpoint, backlog: Int) {
+    init(stack: DirectStack<Link, P>, endpoint: IPv4Endpoint, backlog: Int, halfOpenLimit: Int) {
         self.stack = stack
         localEndpoint = endpoint
         self.backlog = backlog
+        self.halfOpenLimit = halfOpenLimit
     }
 
     func enqueue(_ connection: Connection) {
@@ -140,7 +149,7 @@ public final class DirectListener<Link: NetworkInterface, P: Platform>: TCPListe
         while true {
             let seen = acceptors.generation
             if closed { throw .closed }
-            if !pending.isEmpty { return pending.removeFirst() }
+            if let connection = pending.popFirst() { return connection }
             await acceptors.wait(after: seen)
         }
     }
@@ -150,11 +159,10 @@ public final class DirectListener<Link: NetworkInterface, P: Platform>: TCPListe
         closed = true
         if stack.listeners[localEndpoint.port] === self { stack.listeners[localEndpoint.port] = nil }
         let now = stack.now()
-        for connection in pending {
+        while let connection = pending.popFirst() {
             connection.tcb.abort(now: now, emit: stack.emitter(for: connection.key, now: now))
             connection.changed(now: now)
         }
-        pending.removeAll()
         acceptors.wakeAll()
         await stack.flush()
     }

@@ -17,8 +17,13 @@ public struct DirectStackConfiguration: Sendable {
     /// Tunables for every TCP connection.
     public var tcp = TCPConfiguration()
     /// Half-open connections (SYN received, handshake not finished) over all listeners: the
-    /// memory a SYN flood can take.
-    public var maximumHalfOpenConnections = 256
+    /// memory a SYN flood can take. Also each listener's own bound unless `listen` sets one.
+    /// Beyond it, SYNs get SYN cookies (or are dropped with ``synCookies`` off). Sized so that
+    /// 10,000 clients connecting at once mostly get connections with every TCP option.
+    public var maximumHalfOpenConnections = 2048
+    /// Answer SYNs with SYN cookies (``SYNCookies``) when the half-open queue is full, so a SYN
+    /// flood does not lock out legitimate clients.
+    public var synCookies = true
     /// Datagrams a UDP socket holds before dropping new ones.
     public var udpQueueLength = 128
     /// Seeds initial sequence numbers, ephemeral ports and DHCP transaction IDs.
@@ -57,7 +62,15 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
     var halfOpenConnections = 0
     var random: SplitMix64
     private let sequenceSecret: UInt64
+    let cookies: SYNCookies
+    /// When the last SYN cookie was sent: ACKs are checked for cookies only while they may
+    /// answer one, so nobody can guess cookies when there is no flood (as Linux does).
+    private var lastCookieSent: MonotonicInstant?
+    /// SYN cookies sent, and connections made from valid ones.
+    public private(set) var synCookiesSent = 0, synCookiesAccepted = 0
     private var wakeScheduledAt: MonotonicInstant?
+    /// Every connection's next deadline, one heap for the stack.
+    var timers = TimerHeap<ConnectionTimer<Link, P>>()
     private var flushing = false
     private var spareOutbox: [[UInt8]] = []
     private var running = false
@@ -73,6 +86,7 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
         self.configuration = configuration
         var random = SplitMix64(seed: configuration.seed ^ loop.platform.monotonicNow().nanoseconds)
         sequenceSecret = random.next()
+        cookies = SYNCookies(secret: (random.next(), random.next()))
         var settings: IPv4Settings? = nil
         if case .fixed(let fixed) = configuration.addressing { settings = fixed }
         interface = IPv4Interface(macAddress: link.macAddress, mtu: link.mtu, settings: settings, seed: random.next())
@@ -172,9 +186,17 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
             connection.forget()
         }
         if isSYN, let listener = listeners[key.local.port] {
-            guard listener.pending.count + listener.halfOpen < listener.backlog,
+            guard listener.pending.count < listener.backlog else {
+                interface.countDrop(.acceptQueueFull)
+                return
+            }
+            guard listener.halfOpen < listener.halfOpenLimit,
                   halfOpenConnections < configuration.maximumHalfOpenConnections else {
-                interface.countDrop(.synQueueFull)
+                if configuration.synCookies {
+                    sendCookie(answering: segment, key: key, now: now)
+                } else {
+                    interface.countDrop(.synQueueFull)
+                }
                 return
             }
             let tcb = TCPControlBlock(acceptingSYN: segment, local: key.local, remote: key.remote,
@@ -188,7 +210,31 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
             connection.changed(now: now)
             return
         }
-        interface.countDrop(.noConnection)
+        if let listener = listeners[key.local.port], let sent = lastCookieSent,
+           now < sent + SYNCookies.tick + SYNCookies.tick,
+           segment.flags.contains(.ack), segment.flags.isDisjoint(with: [.syn, .rst]) {
+            if let decoded = cookies.check(local: key.local, remote: key.remote, sequence: segment.sequenceNumber,
+                                           acknowledgment: segment.acknowledgmentNumber, now: now) {
+                guard listener.pending.count < listener.backlog else {
+                    // The client retransmits; its next segment carries the cookie again.
+                    interface.countDrop(.acceptQueueFull)
+                    return
+                }
+                let tcb = TCPControlBlock(cookieACK: segment, peerMSS: Int(decoded.maximumSegmentSize), local: key.local,
+                                          remote: key.remote, mtu: link.mtu, now: now, configuration: configuration.tcp)
+                let connection = DirectConnection(stack: self, key: key, tcb: tcb, listener: listener)
+                connections[key] = connection
+                listener.halfOpen += 1
+                halfOpenConnections += 1
+                synCookiesAccepted += 1
+                connection.tcb.receive(segment, payload: payload, now: now, emit: emitter(for: key, now: now))
+                connection.changed(now: now)
+                return
+            }
+            interface.countDrop(.badSYNCookie)
+        } else {
+            interface.countDrop(.noConnection)
+        }
         guard !segment.flags.contains(.rst) else { return }
         // RFC 9293 §3.10.7.1: answer with a reset that the sender will accept.
         let length = payload.count + (segment.flags.contains(.syn) ? 1 : 0) + (segment.flags.contains(.fin) ? 1 : 0)
@@ -199,6 +245,22 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
                         acknowledgmentNumber: segment.sequenceNumber &+ UInt32(truncatingIfNeeded: length),
                         flags: [.rst, .ack], window: 0)
         sendTCP(reset, payload: [], from: key.local.address, to: key.remote.address, now: now)
+    }
+
+    /// Answers `syn` with a SYN-ACK whose sequence number is a SYN cookie, keeping no state.
+    /// The SYN-ACK comes from a throwaway control block without the options a cookie cannot keep.
+    private func sendCookie(answering syn: TCPHeader, key: ConnectionKey, now: MonotonicInstant) {
+        let isn = cookies.make(local: key.local, remote: key.remote, clientSequence: syn.sequenceNumber,
+                               peerMSS: syn.options.maximumSegmentSize ?? 536, now: now)
+        var tcp = configuration.tcp
+        tcp.windowScaling = false
+        tcp.timestamps = false
+        tcp.selectiveAcknowledgements = false
+        var tcb = TCPControlBlock(acceptingSYN: syn, local: key.local, remote: key.remote, initialSequence: isn,
+                                  mtu: link.mtu, now: now, configuration: tcp)
+        tcb.transmit(now: now, emit: emitter(for: key, now: now))
+        lastCookieSent = now
+        synCookiesSent += 1
     }
 
     private func handleUDP(_ delivery: IPv4Interface.Delivery, now: MonotonicInstant) {
@@ -289,17 +351,47 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
         if wakeScheduledAt == deadline { wakeScheduledAt = nil }
         let now = now()
         interface.poll(now: now)
-        var earliest = interface.nextDeadline
-        for connection in Array(connections.values) {
-            if let due = connection.tcb.nextDeadline, due <= now {
+        // Only the connections whose timers are due: the cost of a wake does not grow with the
+        // number of connections. Entries whose connection re-armed or went away are skipped.
+        var due: [DirectConnection<Link, P>] = []
+        while let timer = timers.popExpired(now: now) {
+            guard timer.connection.armedDeadline == timer.deadline else { continue }
+            timer.connection.armedDeadline = nil
+            due.append(timer.connection)
+        }
+        for connection in due where !connection.isForgotten {
+            if let deadline = connection.tcb.nextDeadline, deadline <= now {
                 connection.tcb.poll(now: now, emit: emitter(for: connection.key, now: now))
                 connection.changed(now: now, scheduling: false)
             }
-            if let due = connection.tcb.nextDeadline, earliest == nil || due < earliest! { earliest = due }
+            if !connection.isForgotten { arm(connection, scheduling: false) }
         }
-        if let due = pollDHCP(now: now), earliest == nil || due < earliest! { earliest = due }
-        if wakeScheduledAt == nil { schedule(earliest) } else if let earliest { schedule(earliest) }
+        compactTimers()
+        var earliest = interface.nextDeadline
+        if let next = timers.nextDeadline, earliest == nil || next < earliest! { earliest = next }
+        if let next = pollDHCP(now: now), earliest == nil || next < earliest! { earliest = next }
+        schedule(earliest)
         await flush()
+    }
+
+    /// Makes sure the timer heap has an entry for `connection`'s next deadline. An entry for an
+    /// earlier instant stands in for a later one: when it fires, the connection is re-armed.
+    func arm(_ connection: DirectConnection<Link, P>, scheduling: Bool = true) {
+        guard let deadline = connection.tcb.nextDeadline else { return }
+        if let armed = connection.armedDeadline, armed <= deadline { return }
+        connection.armedDeadline = deadline
+        timers.insert(ConnectionTimer(connection: connection, deadline: deadline), deadline: deadline)
+        if scheduling { schedule(deadline) }
+    }
+
+    /// Rebuilds the heap without stale entries once they outnumber the live ones.
+    private func compactTimers() {
+        guard timers.count > 2 * connections.count + 1024 else { return }
+        timers.removeAll()
+        for connection in connections.values {
+            guard let deadline = connection.armedDeadline else { continue }
+            timers.insert(ConnectionTimer(connection: connection, deadline: deadline), deadline: deadline)
+        }
     }
 
     // MARK: Ports and sequence numbers
@@ -327,10 +419,18 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
     // MARK: NetworkStack
 
     public func listen(port: UInt16, backlog: Int) async throws(NetError) -> Listener {
+        try await listen(port: port, backlog: backlog, halfOpenLimit: configuration.maximumHalfOpenConnections)
+    }
+
+    /// Listens on `port` with an accept queue of `backlog` established connections and at most
+    /// `halfOpenLimit` handshakes in progress (beyond which SYNs get SYN cookies). When the
+    /// accept queue is full, new SYNs are dropped (counted); the clients retry.
+    public func listen(port: UInt16, backlog: Int, halfOpenLimit: Int) async throws(NetError) -> Listener {
         guard port != 0 else { throw .invalidArgument("listening needs a port number, not 0") }
         guard listeners[port] == nil else { throw .addressInUse(port: port) }
         let address = interface.settings?.address.address ?? .any
-        let listener = DirectListener(stack: self, endpoint: IPv4Endpoint(address: address, port: port), backlog: max(1, backlog))
+        let listener = DirectListener(stack: self, endpoint: IPv4Endpoint(address: address, port: port), backlog: max(1, backlog),
+                                      halfOpenLimit: max(0, halfOpenLimit))
         listeners[port] = listener
         log.debug("listening on TCP port \(port)")
         return listener
@@ -392,6 +492,13 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
         guard sent else { throw .unreachable }
         schedule(interface.nextDeadline)
     }
+}
+
+/// A connection's entry in the stack's timer heap; stale once the connection's
+/// ``DirectConnection/armedDeadline`` differs.
+struct ConnectionTimer<Link: NetworkInterface, P: Platform> {
+    let connection: DirectConnection<Link, P>
+    let deadline: MonotonicInstant
 }
 
 /// A connection's endpoints, as seen from this host.

@@ -106,6 +106,23 @@ public struct TCPControlBlock {
         sendWL1 = SequenceNumber(syn.sequenceNumber)
     }
 
+    /// A connection rebuilt from a valid SYN cookie (``SYNCookies``): SYN-RECEIVED with the
+    /// SYN-ACK already sent (statelessly, with initial sequence number `ack.acknowledgmentNumber - 1`).
+    /// Pass `ack` to ``receive(_:payload:now:emit:)`` next to establish it. Only the MSS came
+    /// through the cookie: no window scaling, SACK or timestamps.
+    public init(cookieACK ack: TCPHeader, peerMSS: Int, local: IPv4Endpoint, remote: IPv4Endpoint,
+                mtu: Int, now: MonotonicInstant, configuration: TCPConfiguration = TCPConfiguration()) {
+        self.init(local: local, remote: remote, state: .synReceived, initialSequence: ack.acknowledgmentNumber &- 1,
+                  mtu: mtu, configuration: configuration)
+        receiveNext = SequenceNumber(ack.sequenceNumber)
+        advertisedRightEdge = receiveNext
+        sendWL1 = receiveNext - 1
+        sendNext = initialSendSequence + 1
+        sendMax = sendNext
+        sendMSS = max(min(peerMSS, ourMSS), 64)
+        congestion = NewReno(mss: sendMSS)
+    }
+
     private init(local: IPv4Endpoint, remote: IPv4Endpoint, state: TCPState, initialSequence: UInt32,
                  mtu: Int, configuration: TCPConfiguration) {
         self.local = local
