@@ -72,7 +72,12 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
     /// Suspends the calling task until the platform reports `interest` ready.
     public func waitUntilReady(_ interest: IOInterest) async {
         await withUnsafeContinuation { continuation in
-            ioWaiters[interest, default: []].append(continuation)
+            if ioWaiters[interest] == nil {
+                ioWaiters[interest] = [continuation]
+                if platform.watchesInterests { platform.watch(interest) }
+            } else {
+                ioWaiters[interest]!.append(continuation)
+            }
         }
     }
 
@@ -114,7 +119,7 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
                 // Still busy: look at I/O without blocking so it is not starved.
                 if !ioWaiters.isEmpty {
                     ConsoleBuffer.flush()
-                    wake(platform.yield(until: MonotonicInstant(nanoseconds: 0), interests: Array(ioWaiters.keys)))
+                    wake(platform.yield(until: MonotonicInstant(nanoseconds: 0), interests: waitedInterests))
                 }
                 continue
             }
@@ -125,9 +130,12 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
             yields += 1
             // What this turn logged goes out in one write before the loop may block.
             ConsoleBuffer.flush()
-            wake(platform.yield(until: deadline, interests: Array(ioWaiters.keys)))
+            wake(platform.yield(until: deadline, interests: waitedInterests))
         }
     }
+
+    /// What tasks wait on, for a platform that does not keep the set itself.
+    private var waitedInterests: [IOInterest] { platform.watchesInterests ? [] : Array(ioWaiters.keys) }
 
     private func runReadyJobs() {
         var budget = jobsPerTurn

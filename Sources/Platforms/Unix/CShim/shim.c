@@ -176,3 +176,33 @@ void swiftlet_flush_console_on_faults(void) {
         sigaction(fault_signals[i], &action, &previous_actions[i]);
     }
 }
+
+// MARK: Readiness with epoll
+
+#include <sys/epoll.h>
+
+int swiftlet_epoll_create(void) { int fd = epoll_create1(EPOLL_CLOEXEC); return fd < 0 ? -errno : fd; }
+
+int swiftlet_epoll_arm(int epoll, int fd, unsigned directions, int add, int one_shot) {
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = (directions & 1 ? EPOLLIN | EPOLLRDHUP : 0) | (directions & 2 ? EPOLLOUT : 0) | (one_shot ? EPOLLONESHOT : 0);
+    event.data.fd = fd;
+    return result(epoll_ctl(epoll, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event));
+}
+
+int swiftlet_epoll_wait(int epoll, struct swiftlet_ready *ready, int capacity, long long timeout_ns) {
+    struct epoll_event events[256];
+    if (capacity > 256) capacity = 256;
+    struct timespec timeout = {.tv_sec = timeout_ns / 1000000000LL, .tv_nsec = timeout_ns % 1000000000LL};
+    int count = epoll_pwait2(epoll, events, capacity, timeout_ns < 0 ? NULL : &timeout, NULL);
+    if (count < 0) return -errno;
+    for (int i = 0; i < count; i++) {
+        unsigned flags = 0;
+        if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) flags |= 1;
+        if (events[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) flags |= 2;
+        ready[i].fd = events[i].data.fd;
+        ready[i].directions = flags;
+    }
+    return count;
+}
