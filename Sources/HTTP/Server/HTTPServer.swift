@@ -1,3 +1,4 @@
+import _Concurrency  // implicit in ordinary Swift, explicit in Embedded Swift
 import SwiftletDevices
 import SwiftletRuntime
 
@@ -6,7 +7,8 @@ import SwiftletRuntime
 /// Keep-alive and pipelining, Content-Length and chunked bodies both ways, streamed responses,
 /// HEAD, conditional GET (ETag/If-None-Match, Last-Modified/If-Modified-Since), Date and
 /// Server headers; limits on the request line, header section and body (414, 431, 413), idle,
-/// header, body and write timeouts, a bound on open connections, and graceful shutdown.
+/// header, body and write timeouts, a bound on open connections (beyond which new ones wait in
+/// the backlog), and graceful shutdown.
 ///
 /// An application gets one from config.swift's `.http()` device and only sees ``HTTPServing``.
 public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: MonotonicClock, Wall: WallClock>: HTTPServing {
@@ -24,6 +26,8 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
     private var connections: [Int: ConnectionState] = [:]
     private var nextConnectionID = 0
     private var reaperRunning = false
+    /// The accept loop, while it waits for a connection to end (see ``HTTPServerConfiguration/maxConnections``).
+    private var slotWaiter: UnsafeContinuation<Void, Never>?
     /// Every open connection's next deadline, soonest first: the reaper looks only at what is
     /// due, never at every connection. Cancelling is lazy: a connection whose deadline moved
     /// later keeps its entry, which is put back at the new deadline when it comes up.
@@ -55,6 +59,14 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
         log.info("serving HTTP on port \(port)")
         var failures = 0
         while !isShuttingDown {
+            // At the bound, accept nothing until a connection ends: the rest wait in the backlog.
+            if connections.count >= configuration.maxConnections {
+                statistics.acceptPauses += 1
+                while connections.count >= configuration.maxConnections && !isShuttingDown {
+                    await withUnsafeContinuation { slotWaiter = $0 }
+                }
+                continue
+            }
             let connection: Connection
             do {
                 connection = try await listener.accept()
@@ -68,10 +80,9 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                 continue
             }
             statistics.connectionsAccepted += 1
-            guard connections.count < configuration.maxConnections, !isShuttingDown else {
-                statistics.connectionsRejected += 1
+            guard !isShuttingDown else {
                 await connection.close()
-                continue
+                break
             }
             let id = nextConnectionID
             nextConnectionID += 1
@@ -85,6 +96,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                 state.isFinished = true
                 self.connections[id] = nil
                 self.statistics.connectionsOpen = self.connections.count
+                self.resumeAccepting()
             }
         }
         // Drain: the reaper closes what is left when the grace period ends; handlers that never
@@ -109,7 +121,15 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                 schedule(state)
             }
         }
+        resumeAccepting()
         await listener?.close()
+    }
+
+    /// Lets the accept loop go on, if it waits for a free slot.
+    private func resumeAccepting() {
+        guard let waiter = slotWaiter else { return }
+        slotWaiter = nil
+        waiter.resume()
     }
 
     // MARK: Timeouts
