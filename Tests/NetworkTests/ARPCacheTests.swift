@@ -175,10 +175,61 @@ import SwiftletNet
         #expect(cache.lookup(Self.host(3), now: Self.start) == nil)
         // Existing entries still queue.
         #expect(cache.resolve(Self.host(1), queueing: [4], now: Self.start) == .waiting)
-        // Once one resolves, it can be evicted for a newcomer.
+        // Once one resolves it is live, confirmed by our own request: it stays until it expires.
         #expect(cache.learn(Self.host(1), is: Self.mac(1), now: Self.start, create: false) == [[1], [4]])
-        #expect(cache.resolve(Self.host(3), queueing: [3], now: Self.start) == .sendRequest)
-        #expect(cache.lookup(Self.host(1), now: Self.start) == nil)
+        #expect(cache.resolve(Self.host(3), queueing: [3], now: Self.start) == .refused)
+        #expect(cache.lookup(Self.host(1), now: Self.start) == Self.mac(1))
+        #expect(cache.resolve(Self.host(3), queueing: [3], now: Self.at(.seconds(61))) == .sendRequest)
+    }
+
+    @Test func aFloodOfSpoofedRequestsNeverEvictsLiveEntries() {
+        var configuration = ARPCache.Configuration()
+        configuration.capacity = 8
+        var cache = ARPCache(configuration: configuration)
+        // The gateway answered our request; a client's request to us made an entry we then used.
+        _ = cache.resolve(Self.gateway, queueing: [1], now: Self.start)
+        _ = cache.learn(Self.gateway, is: Self.gatewayMAC, now: Self.start, create: false)
+        _ = cache.learn(Self.peer, is: Self.peerMAC, now: Self.start, create: true)
+        #expect(cache.resolve(Self.peer, queueing: [2], now: Self.start) == .resolved(Self.peerMAC))
+        // Requests from 10,000 spoofed on-link senders, each addressed to us.
+        for n in 0..<10_000 {
+            _ = cache.learn(IPv4Address(0x0A01_0000 | UInt32(n)), is: Self.mac(UInt8(truncatingIfNeeded: n)),
+                            now: Self.at(.milliseconds(Int64(n))), create: true)
+        }
+        let now = Self.at(.seconds(10))
+        #expect(cache.count == 8)
+        #expect(cache.lookup(Self.gateway, now: now) == Self.gatewayMAC)
+        #expect(cache.lookup(Self.peer, now: now) == Self.peerMAC)
+        #expect(cache.refusedEntries == 0)  // spoofed entries displace each other, never the live ones
+        // Once every entry is live, newcomers are refused and counted.
+        var full = ARPCache(configuration: configuration)
+        for n: UInt8 in 1...8 {
+            _ = full.learn(Self.host(n), is: Self.mac(n), now: Self.start, create: true)
+            _ = full.resolve(Self.host(n), queueing: [n], now: Self.start)
+        }
+        _ = full.learn(Self.host(9), is: Self.mac(9), now: Self.start, create: true)
+        #expect(full.refusedEntries == 1)
+        #expect(full.lookup(Self.host(9), now: Self.start) == nil)
+    }
+
+    @Test func pendingResolutionsAreBounded() {
+        var configuration = ARPCache.Configuration()
+        configuration.maximumPending = 4
+        var cache = ARPCache(configuration: configuration)
+        _ = cache.learn(Self.peer, is: Self.peerMAC, now: Self.start, create: true)
+        _ = cache.resolve(Self.peer, queueing: [0], now: Self.start)
+        // SYN-ACKs to spoofed on-link sources: only four resolutions at a time.
+        var refused = 0
+        for n: UInt8 in 1...100 where cache.resolve(Self.host(n), queueing: [n], now: Self.start) == .refused { refused += 1 }
+        #expect(refused == 96)
+        #expect(cache.count == 5)
+        #expect(cache.resolve(Self.host(200), queueing: [2], now: Self.at(.seconds(1))) == .refused)
+        // Abandoned resolutions free their slots.
+        for second in 2...5 { _ = cache.poll(now: Self.at(.seconds(Int64(second)))) }
+        #expect(cache.resolve(Self.host(200), queueing: [2], now: Self.at(.seconds(6))) == .sendRequest)
+        for n: UInt8 in 201...203 { _ = cache.resolve(Self.host(n), queueing: [n], now: Self.at(.seconds(6))) }
+        // The live entry expires while four resolutions are pending: re-resolving it is still allowed.
+        #expect(cache.resolve(Self.peer, queueing: [1], now: Self.at(.seconds(61))) == .sendRequest)
     }
 
     @Test func theOldestQueuedPacketIsDroppedBeyondThePerAddressLimit() {

@@ -1,4 +1,5 @@
 import SwiftletDevices
+import SwiftletRuntime
 
 /// The neighbour cache of an IPv4 interface (RFC 826): which hardware address each on-link
 /// IPv4 address has, plus the packets waiting for an answer to an ARP request.
@@ -22,9 +23,15 @@ import SwiftletDevices
 public struct ARPCache {
     /// Limits and timers.
     public struct Configuration: Sendable {
-        /// The most entries, resolved and pending together. Beyond it the least recently used
-        /// resolved entry is evicted; if every entry is pending, new resolutions are refused.
-        public var capacity: Int = 512
+        /// The most entries, resolved and pending together. Beyond it the oldest entry that is
+        /// neither live nor pending is evicted; if there is none, the new entry is refused
+        /// (counted). An entry is live once a reply to our own request confirmed it or we sent
+        /// to it: live entries stay until they expire, whatever a flood of spoofed ARP packets does.
+        public var capacity: Int = 1024
+        /// The most addresses being resolved at once, so traffic to addresses that never answer
+        /// (a SYN flood from spoofed on-link sources) cannot take the table. Re-resolving an
+        /// expired entry is always allowed.
+        public var maximumPending: Int = 64
         /// How long a learned address stays valid.
         public var entryLifetime: Duration = .seconds(60)
         /// The time between ARP requests for an address that has not answered.
@@ -82,8 +89,17 @@ public struct ARPCache {
 
     private struct Entry {
         var state: State
-        /// The value of `useCounter` when the entry was last used; the smallest is evicted first.
+        /// The value of `useCounter` when the entry was made or last used.
         var lastUse: UInt64
+        /// Confirmed by a reply to our request, or used to send: not evicted before it expires.
+        var live = false
+    }
+
+    /// An entry learned from an unsolicited packet, in the order they were made: the eviction
+    /// candidates, checked lazily (`stamp` is the entry's `lastUse` when it was queued).
+    private struct Candidate {
+        var ip: IPv4Address
+        var stamp: UInt64
     }
 
     /// The configuration the cache was created with.
@@ -92,10 +108,16 @@ public struct ARPCache {
     // A counter rather than instants orders uses within the same instant, and keeps eviction
     // deterministic.
     private var useCounter: UInt64 = 0
+    private var candidates = RingBuffer<Candidate>()
+    private var pendingCount = 0
+    /// The earliest deadline of any entry, kept up to date so that asking costs nothing.
+    private var earliest: MonotonicInstant?
 
     /// The packets dropped for any reason since the cache was created: a full per-address
     /// queue, a refused resolution, or an address that never answered.
     public private(set) var droppedPackets: Int = 0
+    /// Addresses not learned because the table was full of live and pending entries.
+    public private(set) var refusedEntries: Int = 0
 
     /// Creates an empty cache.
     public init(configuration: Configuration = Configuration()) {
@@ -128,11 +150,14 @@ public struct ARPCache {
             entries.values[index].lastUse = useCounter
             switch entries.values[index].state {
             case .resolved(let resolved) where now < resolved.expiry:
+                entries.values[index].live = true
                 return .resolved(resolved.mac)
-            case .resolved:
+            case .resolved(let resolved):
                 // Expired: resolve again, in the entry's existing slot.
                 let pending = startPending(with: packet(), now: now)
                 entries.values[index].state = .pending(pending)
+                pendingCount += 1
+                deadlineChanged(from: resolved.expiry, to: pending.nextRequest)
                 return .sendRequest
             case .pending(var pending):
                 // Empty the entry while editing so the queue is not copied.
@@ -148,12 +173,14 @@ public struct ARPCache {
                 return .waiting
             }
         }
-        guard makeRoom(now: now) else {
+        guard pendingCount < configuration.maximumPending, makeRoom(now: now) else {
             droppedPackets &+= 1
             return .refused
         }
         let pending = startPending(with: packet(), now: now)
         entries[ip] = Entry(state: .pending(pending), lastUse: useCounter)
+        pendingCount += 1
+        deadlineChanged(from: nil, to: pending.nextRequest)
         return .sendRequest
     }
 
@@ -164,16 +191,34 @@ public struct ARPCache {
     /// Returns the packets that were waiting for `ip`, oldest first, to send to `mac` now.
     public mutating func learn(_ ip: IPv4Address, is mac: MACAddress, now: MonotonicInstant, create: Bool) -> [[UInt8]] {
         useCounter &+= 1
-        let resolved = Entry(state: .resolved(Resolved(mac: mac, expiry: now + configuration.entryLifetime)),
-                             lastUse: useCounter)
+        let expiry = now + configuration.entryLifetime
+        var resolved = Entry(state: .resolved(Resolved(mac: mac, expiry: expiry)), lastUse: useCounter)
         if let index = entries.index(forKey: ip) {
             let previous = entries.values[index]
-            entries.values[index] = resolved
-            if case .pending(let pending) = previous.state { return pending.packets }
-            return []
+            switch previous.state {
+            case .pending(let pending):
+                // The answer to our own request confirms the entry.
+                resolved.live = true
+                entries.values[index] = resolved
+                pendingCount -= 1
+                deadlineChanged(from: pending.nextRequest, to: expiry)
+                return pending.packets
+            case .resolved(let old):
+                resolved.live = previous.live
+                resolved.lastUse = previous.lastUse
+                entries.values[index] = resolved
+                deadlineChanged(from: old.expiry, to: expiry)
+                return []
+            }
         }
-        if create, makeRoom(now: now) {
+        guard create else { return [] }
+        if makeRoom(now: now) {
             entries[ip] = resolved
+            candidates.append(Candidate(ip: ip, stamp: resolved.lastUse))
+            if candidates.count > 2 * configuration.capacity + 16 { compactCandidates() }
+            deadlineChanged(from: nil, to: expiry)
+        } else {
+            refusedEntries &+= 1
         }
         return []
     }
@@ -199,7 +244,10 @@ public struct ARPCache {
                 }
             }
         }
-        for ip in finished { entries[ip] = nil }
+        for ip in finished {
+            if case .pending = entries[ip]?.state { pendingCount -= 1 }
+            entries[ip] = nil
+        }
         // Dictionary order varies between runs; callers and tests get a stable one.
         result.requests.sort()
         for ip in result.requests {
@@ -211,13 +259,26 @@ public struct ARPCache {
             entries.values[index].state = .pending(pending)
         }
         droppedPackets &+= result.droppedPackets
+        recomputeEarliest()
         return result
     }
 
     /// When ``poll(now:)`` next has work to do: the earliest request retry or entry expiry;
     /// `nil` when the cache is empty.
-    public var nextDeadline: MonotonicInstant? {
-        var earliest: MonotonicInstant?
+    public var nextDeadline: MonotonicInstant? { earliest }
+
+    /// Keeps ``nextDeadline`` exact when one entry's deadline moves; scans the table only when
+    /// the entry that had the earliest deadline got a later one.
+    private mutating func deadlineChanged(from old: MonotonicInstant?, to new: MonotonicInstant?) {
+        if let new, earliest.map({ new < $0 }) ?? true {
+            earliest = new
+        } else if let old, old == earliest, new != old {
+            recomputeEarliest()
+        }
+    }
+
+    private mutating func recomputeEarliest() {
+        earliest = nil
         for entry in entries.values {
             let deadline: MonotonicInstant
             switch entry.state {
@@ -226,7 +287,6 @@ public struct ARPCache {
             }
             if earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
         }
-        return earliest
     }
 
     /// A new resolution whose first request the caller sends now.
@@ -237,26 +297,36 @@ public struct ARPCache {
                        packets: keep ? [packet] : [])
     }
 
-    /// Makes room for one more entry, evicting an expired entry or else the least recently
-    /// used resolved one; `false` if every entry is pending (or the capacity is zero).
+    /// Makes room for one more entry: evicts an expired entry, else the oldest entry learned
+    /// from an unsolicited packet that is not live; `false` if there is none (or the capacity
+    /// is zero). Costs O(1) amortised unless an entry has expired and no poll removed it yet.
     private mutating func makeRoom(now: MonotonicInstant) -> Bool {
         guard configuration.capacity > 0 else { return false }
         if entries.count < configuration.capacity { return true }
-        var victim: IPv4Address?
-        var victimIsExpired = false
-        var victimUse = UInt64.max
-        for (ip, entry) in entries {
-            guard case .resolved(let resolved) = entry.state else { continue }
-            let expired = resolved.expiry <= now
-            // Prefer expired entries, then the oldest use.
-            if (expired && !victimIsExpired) || (expired == victimIsExpired && entry.lastUse < victimUse) {
-                victim = ip
-                victimIsExpired = expired
-                victimUse = entry.lastUse
+        if let earliest, earliest <= now {
+            for (ip, entry) in entries {
+                guard case .resolved(let resolved) = entry.state, resolved.expiry <= now else { continue }
+                entries[ip] = nil
+                recomputeEarliest()
+                return true
             }
         }
-        guard let victim else { return false }
-        entries[victim] = nil
-        return entries.count < configuration.capacity
+        while let candidate = candidates.popFirst() {
+            guard let entry = entries[candidate.ip], entry.lastUse == candidate.stamp, !entry.live,
+                  case .resolved(let resolved) = entry.state else { continue }
+            entries[candidate.ip] = nil
+            deadlineChanged(from: resolved.expiry, to: nil)
+            return true
+        }
+        return false
+    }
+
+    /// Drops the candidates whose entries went away or became live.
+    private mutating func compactCandidates() {
+        var kept = RingBuffer<Candidate>()
+        while let candidate = candidates.popFirst() {
+            if let entry = entries[candidate.ip], entry.lastUse == candidate.stamp, !entry.live { kept.append(candidate) }
+        }
+        candidates = kept
     }
 }

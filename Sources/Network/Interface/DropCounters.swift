@@ -21,6 +21,9 @@ public enum DropReason: Int, Sendable, CustomStringConvertible {
     /// An ACK to a listening port, while SYN cookies were in use, that carried no valid cookie
     /// (forged or expired); answered with RST.
     case badSYNCookie
+    /// An ARP packet addressed to us whose sender could not be cached: the table was full of
+    /// live and pending entries (a flood from spoofed sources).
+    case arpTableFull
     /// A UDP datagram for a port nobody listens on (answered with ICMP port unreachable).
     case noSocket
     /// A socket's receive queue was full.
@@ -32,7 +35,7 @@ public enum DropReason: Int, Sendable, CustomStringConvertible {
     public static let all: [DropReason] = [
         .truncated, .badChecksum, .badVersion, .badLength, .unsupported, .badOptions, .notForUs,
         .unknownProtocol, .fragment, .unresolved, .noRoute, .noConnection, .synQueueFull,
-        .acceptQueueFull, .badSYNCookie, .noSocket, .queueFull, .transmitFailed,
+        .acceptQueueFull, .badSYNCookie, .arpTableFull, .noSocket, .queueFull, .transmitFailed,
     ]
 
     /// The reason for a parse failure.
@@ -64,6 +67,7 @@ public enum DropReason: Int, Sendable, CustomStringConvertible {
         case .synQueueFull: "syn-queue-full"
         case .acceptQueueFull: "accept-queue-full"
         case .badSYNCookie: "bad-syn-cookie"
+        case .arpTableFull: "arp-table-full"
         case .noSocket: "no-socket"
         case .queueFull: "queue-full"
         case .transmitFailed: "transmit-failed"

@@ -103,9 +103,11 @@ public struct IPv4Interface {
         let forUs = packet.targetIP == ours
         // RFC 826: update an existing entry from any packet; create one only when addressed to us.
         if packet.senderIP != .any {
+            let refused = arp.refusedEntries
             for waiting in arp.learn(packet.senderIP, is: packet.senderMAC, now: now, create: forUs) {
                 queueFrame(ipPacket: waiting[...], to: packet.senderMAC)
             }
+            if arp.refusedEntries != refused { drops.count(.arpTableFull) }
         }
         if forUs, packet.operation == .request {
             let reply = ARPPacket(operation: .reply, senderMAC: macAddress, senderIP: ours,

@@ -24,12 +24,18 @@ struct ReceiveBuffer {
     var free: Int { max(0, capacity - count) }
 
     /// Takes up to `maxLength` bytes for the application.
+    /// Reading everything hands over the storage itself: no copy, and an idle connection
+    /// holds no receive memory.
     mutating func read(maxLength: Int) -> [UInt8] {
         let length = min(maxLength, count)
+        if head == 0, length == storage.count {
+            defer { storage = [] }
+            return storage
+        }
         let result = Array(storage[head..<(head + length)])
         head += length
         if head == storage.count {
-            storage.removeAll(keepingCapacity: true)
+            storage = []
             head = 0
         } else if head >= 64 * 1024, head >= storage.count / 2 {
             storage.removeSubrange(0..<head)

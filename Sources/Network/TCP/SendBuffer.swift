@@ -30,7 +30,8 @@ struct SendBuffer {
     mutating func acknowledge(_ count: Int) {
         head += min(max(count, 0), self.count)
         if head == storage.count {
-            storage.removeAll(keepingCapacity: true)
+            // Drained: an idle connection holds no send memory.
+            storage = []
             head = 0
         }
     }
