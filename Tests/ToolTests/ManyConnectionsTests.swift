@@ -25,8 +25,15 @@ import Testing
         website.standardError = output
         try website.run()
         defer {
-            website.terminate()
+            // The website may inherit a mask that blocks SIGTERM from the test runner: SIGKILL after 2 s.
+            if website.isRunning {
+                website.terminate()
+                let grace = Date().addingTimeInterval(2)
+                while website.isRunning && Date() < grace { usleep(10_000) }
+                if website.isRunning { kill(website.processIdentifier, SIGKILL) }
+            }
             website.waitUntilExit()
+            try? output.close()
         }
         let websiteLog = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
         try #require(try WebsiteSystemTests.waitUntilAnswering("http://127.0.0.1:\(port)/", seconds: 30, while: website),
