@@ -22,7 +22,9 @@ extension Platform {
             exit(status: 0)
         }
         Logging.filter = options.logFilter
-        Logging.write = { line in self.writeConsole(line) }  // the platform lives as long as the process
+        // Lines are gathered and written once per turn of the run loop (see ConsoleBuffer).
+        ConsoleBuffer.attach { bytes in self.writeConsole(bytes) }  // the platform lives as long as the process
+        Logging.write = { line in self.writeConsoleBuffered(line) }
         Logging.clock = { self.wallClockNow() }
 
         let loop = RunLoop(platform: self)
@@ -30,6 +32,7 @@ extension Platform {
             let status = try loop.run { await main(loop) }
             exit(status: status)
         } catch {
+            ConsoleBuffer.flush()
             writeConsole(concatenated([name, ": deadlock: every task is waiting and nothing can wake one; exiting\n"]))
             exit(status: 1)
         }

@@ -199,6 +199,10 @@ public struct Logger: Sendable {
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
         guard isEnabled(level) else { return }
         Logging.write(Logging.format(time: Logging.clock(), level: level, source: source, message: message()))
+        // Warnings and errors go out at once, with what was gathered before them: they are rare,
+        // and they are the lines that matter when a trap follows (a trap on spt prints nothing
+        // and runs no code of the unikernel's). Info and debug lines wait for the end of the turn.
+        if level <= .warning { ConsoleBuffer.flush() }
     }
 
     /// Logs at ``LogLevel/app``.

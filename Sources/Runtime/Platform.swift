@@ -35,7 +35,7 @@ public struct IOInterest: Hashable, Sendable {
 /// - ``monotonicNow()`` never goes backwards.
 /// - ``yield(until:interests:)`` returns no later than shortly after `deadline` (when given),
 ///   and as soon as any interest is ready; it MAY return early with nothing ready.
-/// - ``exit(status:)`` does not return; buffered console output is written first.
+/// - ``exit(status:)`` does not return; buffered console output (``ConsoleBuffer``) is written first.
 public protocol Platform: AnyObject {
     /// The runtime arguments given to the unikernel (program name excluded).
     var arguments: [String] { get }
@@ -53,6 +53,17 @@ public protocol Platform: AnyObject {
     /// ``hasExternalWakeups``) work arrives from outside; `nil` means no deadline.
     /// Returns the interests that are ready.
     func yield(until deadline: MonotonicInstant?, interests: [IOInterest]) -> [IOInterest]
+
+    /// Whether the binding keeps the set of interests itself: the run loop then calls
+    /// ``watch(_:)`` once when a task starts waiting on an interest and passes no interests to
+    /// ``yield(until:interests:)``, which reports what became ready among those watched (each
+    /// watch is reported once). With thousands of connections this makes a wait cost what is
+    /// ready, not what is open (epoll on unix); a binding with a few handles (Solo5) need not.
+    var watchesInterests: Bool { get }
+
+    /// Starts watching `interest` until ``yield(until:interests:)`` reports it ready; called only
+    /// when ``watchesInterests`` is true.
+    func watch(_ interest: IOInterest)
 
     /// Whether something other than timers and ``IOInterest``s can wake ``yield(until:interests:)``
     /// (on unix: jobs enqueued by threads of the host). When `false`, a run loop with no timers
@@ -93,6 +104,8 @@ public protocol Platform: AnyObject {
 
 extension Platform {
     public var hasExternalWakeups: Bool { false }
+    public var watchesInterests: Bool { false }
+    public func watch(_ interest: IOInterest) {}
     public func willRun(_ loop: RunLoop<Self>) {}
     public func beginTurn() {}
     public func loopTime() -> MonotonicInstant { monotonicNow() }

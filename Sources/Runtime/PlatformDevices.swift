@@ -41,5 +41,5 @@ public struct PlatformConsole<P: Platform>: ConsoleDevice {
     let platform: P
     /// A console writing to `platform`'s console.
     public init(platform: P) { self.platform = platform }
-    public func write(_ text: String) { platform.writeConsole(text) }
+    public func write(_ text: String) { platform.writeConsoleBuffered(text) }
 }

@@ -72,7 +72,12 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
     /// Suspends the calling task until the platform reports `interest` ready.
     public func waitUntilReady(_ interest: IOInterest) async {
         await withUnsafeContinuation { continuation in
-            ioWaiters[interest, default: []].append(continuation)
+            if ioWaiters[interest] == nil {
+                ioWaiters[interest] = [continuation]
+                if platform.watchesInterests { platform.watch(interest) }
+            } else {
+                ioWaiters[interest]!.append(continuation)
+            }
         }
     }
 
@@ -112,7 +117,10 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
             fireExpiredTimers()
             if !readyJobs.isEmpty {
                 // Still busy: look at I/O without blocking so it is not starved.
-                if !ioWaiters.isEmpty { wake(platform.yield(until: MonotonicInstant(nanoseconds: 0), interests: Array(ioWaiters.keys))) }
+                if !ioWaiters.isEmpty {
+                    ConsoleBuffer.flush()
+                    wake(platform.yield(until: MonotonicInstant(nanoseconds: 0), interests: waitedInterests))
+                }
                 continue
             }
             let deadline = timers.nextDeadline
@@ -120,9 +128,14 @@ public final class RunLoop<P: Platform>: SerialExecutor, TaskExecutor, @unchecke
                 throw .deadlock
             }
             yields += 1
-            wake(platform.yield(until: deadline, interests: Array(ioWaiters.keys)))
+            // What this turn logged goes out in one write before the loop may block.
+            ConsoleBuffer.flush()
+            wake(platform.yield(until: deadline, interests: waitedInterests))
         }
     }
+
+    /// What tasks wait on, for a platform that does not keep the set itself.
+    private var waitedInterests: [IOInterest] { platform.watchesInterests ? [] : Array(ioWaiters.keys) }
 
     private func runReadyJobs() {
         var budget = jobsPerTurn

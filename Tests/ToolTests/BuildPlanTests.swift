@@ -132,7 +132,8 @@ import Testing
         let socket = try resolved([], .unix)
         #expect(socket.typeName == Self.httpServer("SocketStack", "UnixPlatform"))
         #expect(socket.expression == "HTTPServer(stack: SocketStack(loop: loop), time: PlatformTime(loop: loop), "
-            + "clock: PlatformLoopClock(platform: platform), wallClock: PlatformWallClock(platform: platform))")
+            + "clock: PlatformLoopClock(platform: platform), wallClock: PlatformWallClock(platform: platform), "
+            + "configuration: HTTPServerConfiguration(maxConnections: Keys.maxConnections, backlog: Keys.backlog))")
         #expect(socket.modules == ["SwiftletHTTP"])
         let tap = try resolved(["--net=direct"], .unix)
         #expect(tap.typeName == Self.httpServer("DirectStack<TapDevice, UnixPlatform>", "UnixPlatform"))
@@ -150,12 +151,13 @@ import Testing
     }
 
     @Test func httpTakesTheStacksKeys() throws {
-        #expect(try plan(of: Self.website).unikernel.keys.map(\.name) == ["port", "net"])
+        #expect(try plan(of: Self.website).unikernel.keys.map(\.name) == ["port", "net", "max-connections", "backlog"])
         let direct = try plan(["--net=direct", "--ipv4=192.168.7.2/24", "--dhcp", "--interface=tap3"], of: Self.website)
-        #expect(direct.unikernel.keys.map(\.name) == ["port", "net", "interface", "ipv4", "ipv4-gateway", "dhcp"])
+        #expect(direct.unikernel.keys.map(\.name) == ["port", "net", "max-connections", "backlog", "interface", "ipv4", "ipv4-gateway", "dhcp"])
         #expect(direct.keyValues["ipv4"] == "192.168.7.2/24" && direct.keyValues["dhcp"] == "true" && direct.keyValues["interface"] == "tap3")
         #expect(try plan(target: .spt).unikernel.keys.map(\.name) == ["hello"])
-        #expect(try plan(of: Self.website, target: .spt).unikernel.keys.map(\.name) == ["port", "net", "ipv4", "ipv4-gateway", "dhcp"])
+        #expect(try plan(of: Self.website, target: .spt).unikernel.keys.map(\.name)
+            == ["port", "net", "ipv4", "ipv4-gateway", "dhcp", "max-connections", "backlog"])
         #expect(error { _ = try plan(["--ipv4=10.1.1.1/24"], of: Self.website) }?.message == "--ipv4 does not apply to this configuration")
     }
 

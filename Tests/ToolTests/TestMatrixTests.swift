@@ -24,6 +24,8 @@ import Testing
         var arguments: [String] = []
         var expected: Outcome
         var marker: String
+        /// Further lines the output must hold.
+        var alsoMarkers: [String] = []
         var testDescription: String { "\(unikernel) on \(target)" + (target == "virtio" ? " (\(machine))" : "") }
     }
 
@@ -44,6 +46,13 @@ import Testing
         Case(unikernel: "Tests/Unikernels/stack-protector", target: "spt", expected: .exits(255),
              marker: "Swiftlet: stack smashing detected; aborting"),
         Case(unikernel: "Tests/Unikernels/write-text", target: "unix", expected: .killedBy(SIGSEGV), marker: "writing into text"),
+        // Console output gathered in the turn (ConsoleBuffer) is written at exit and on a trap.
+        Case(unikernel: "Tests/Unikernels/log-panic", target: "unix", expected: .exits(3), marker: "INF [application] buffered line 3"),
+        Case(unikernel: "Tests/Unikernels/log-panic", target: "unix", arguments: ["--panic"], expected: .killedBy(SIGILL),
+             marker: "INF [application] buffered line 3", alsoMarkers: ["Fatal error: PANIC: on purpose"]),
+        Case(unikernel: "Tests/Unikernels/log-panic", target: "spt", expected: .exits(3), marker: "INF [application] buffered line 3"),
+        Case(unikernel: "Tests/Unikernels/log-panic", target: "spt", arguments: ["--panic", "--warn"], expected: .killedBy(SIGILL),
+             marker: "INF [application] buffered line 3", alsoMarkers: ["WRN [application] last line before the end"]),
         Case(unikernel: "Tests/Unikernels/write-text", target: "spt", expected: .killedBy(SIGSEGV), marker: "writing into text"),
         // unix has no sandbox: a getpid there is allowed, so this runs on spt only.
         Case(unikernel: "Tests/Unikernels/forbidden-syscall", target: "spt", expected: .killedBy(SIGSYS), marker: "calling getpid"),
@@ -124,6 +133,7 @@ import Testing
             #expect(result.killedBySignal && result.status == signal, "expected \(test.expected), got \(result.killedBySignal ? "signal" : "exit") \(result.status)\n\(output)")
         }
         #expect(test.marker.isEmpty || output.contains(test.marker), "missing '\(test.marker)' in:\n\(output)")
+        for marker in test.alsoMarkers { #expect(output.contains(marker), "missing '\(marker)' in:\n\(output)") }
         #expect(!output.contains("FAILURE"), "\(output)")
     }
 }

@@ -65,7 +65,7 @@ import Testing
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let website = Process()
         website.executableURL = URL(fileURLWithPath: image)
-        website.arguments = ["--port=\(port)"]
+        website.arguments = ["--port=\(port)", "--max-connections=1024"]  // the bound http-test checks
         let output = try FileHandle(forWritingTo: log)
         website.standardOutput = output
         website.standardError = output

@@ -1,3 +1,4 @@
+import _Concurrency  // implicit in ordinary Swift, explicit in Embedded Swift
 import SwiftletDevices
 import SwiftletRuntime
 
@@ -6,7 +7,8 @@ import SwiftletRuntime
 /// Keep-alive and pipelining, Content-Length and chunked bodies both ways, streamed responses,
 /// HEAD, conditional GET (ETag/If-None-Match, Last-Modified/If-Modified-Since), Date and
 /// Server headers; limits on the request line, header section and body (414, 431, 413), idle,
-/// header, body and write timeouts, a bound on open connections, and graceful shutdown.
+/// header, body and write timeouts, a bound on open connections (beyond which new ones wait in
+/// the backlog), and graceful shutdown.
 ///
 /// An application gets one from config.swift's `.http()` device and only sees ``HTTPServing``.
 public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: MonotonicClock, Wall: WallClock>: HTTPServing {
@@ -24,6 +26,12 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
     private var connections: [Int: ConnectionState] = [:]
     private var nextConnectionID = 0
     private var reaperRunning = false
+    /// The accept loop, while it waits for a connection to end (see ``HTTPServerConfiguration/maxConnections``).
+    private var slotWaiter: UnsafeContinuation<Void, Never>?
+    /// Every open connection's next deadline, soonest first: the reaper looks only at what is
+    /// due, never at every connection. Cancelling is lazy: a connection whose deadline moved
+    /// later keeps its entry, which is put back at the new deadline when it comes up.
+    private var deadlines = TimerHeap<ConnectionState>()
     private var isShuttingDown = false
     private var shutdownDeadline: MonotonicInstant?
     private var cachedDate: (second: Int64, bytes: [UInt8]) = (-1, [])
@@ -51,6 +59,14 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
         log.info("serving HTTP on port \(port)")
         var failures = 0
         while !isShuttingDown {
+            // At the bound, accept nothing until a connection ends: the rest wait in the backlog.
+            if connections.count >= configuration.maxConnections {
+                statistics.acceptPauses += 1
+                while connections.count >= configuration.maxConnections && !isShuttingDown {
+                    await withUnsafeContinuation { slotWaiter = $0 }
+                }
+                continue
+            }
             let connection: Connection
             do {
                 connection = try await listener.accept()
@@ -64,21 +80,23 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                 continue
             }
             statistics.connectionsAccepted += 1
-            guard connections.count < configuration.maxConnections, !isShuttingDown else {
-                statistics.connectionsRejected += 1
+            guard !isShuttingDown else {
                 await connection.close()
-                continue
+                break
             }
             let id = nextConnectionID
             nextConnectionID += 1
             let state = ConnectionState(connection: connection, deadline: clock.now() + configuration.headerTimeout)
             connections[id] = state
             statistics.connectionsOpen = connections.count
+            schedule(state)
             startReaper()
             spawn {
                 await self.run(state, handler: handler)
+                state.isFinished = true
                 self.connections[id] = nil
                 self.statistics.connectionsOpen = self.connections.count
+                self.resumeAccepting()
             }
         }
         // Drain: the reaper closes what is left when the grace period ends; handlers that never
@@ -100,9 +118,18 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                 await state.connection.close()
             } else {
                 state.deadline = min(state.deadline, deadline)
+                schedule(state)
             }
         }
+        resumeAccepting()
         await listener?.close()
+    }
+
+    /// Lets the accept loop go on, if it waits for a free slot.
+    private func resumeAccepting() {
+        guard let waiter = slotWaiter else { return }
+        slotWaiter = nil
+        waiter.resume()
     }
 
     // MARK: Timeouts
@@ -131,6 +158,10 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
         /// Whether part of a request has arrived: only then does a timeout get a 408 (a browser's
         /// preconnected socket that never sent anything is just closed).
         var hasPartialRequest = false
+        /// The deadline of this connection's entry in the server's heap (`.max`: none).
+        var scheduled = MonotonicInstant(nanoseconds: .max)
+        /// Set when the connection's task has ended: its heap entry is then dropped when it comes up.
+        var isFinished = false
 
         init(connection: Connection, deadline: MonotonicInstant) {
             self.connection = connection
@@ -145,14 +176,39 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
         spawn { await self.reap() }
     }
 
+    /// Gives `state` a heap entry at its deadline unless it has one due no later: extending a
+    /// deadline (every request does) costs nothing, bringing one forward costs one insertion.
+    private func schedule(_ state: ConnectionState) {
+        guard state.deadline < state.scheduled else { return }
+        state.scheduled = state.deadline
+        deadlines.insert(state, deadline: state.deadline)
+    }
+
     private func reap() async {
         let shortest = min(configuration.headerTimeout, configuration.idleTimeout, configuration.bodyTimeout, configuration.writeTimeout)
-        // In nanoseconds: dividing a Duration needs a 128-bit division, which the hvt image lacks.
+        // How late a deadline brought forward while the reaper sleeps may be noticed. In
+        // nanoseconds: dividing a Duration needs a 128-bit division, which the hvt image lacks.
         let tick = max(Duration.milliseconds(20), min(Duration.seconds(1), .nanoseconds(shortest.nanosecondsClamped / 4)))
         while !connections.isEmpty {
-            await time.sleep(for: tick)
+            var pause = tick
+            if let next = deadlines.nextDeadline {
+                let now = clock.now()
+                pause = next <= now ? .zero : min(tick, next - now)
+            }
+            if pause > .zero { await time.sleep(for: pause) }
             let now = clock.now()
-            for state in Array(connections.values) where !state.timedOut && state.phase != .handling && state.deadline <= now {
+            var due: [ConnectionState] = []
+            while let state = deadlines.popExpired(now: now) {
+                guard !state.isFinished else { continue }
+                state.scheduled = MonotonicInstant(nanoseconds: .max)
+                if state.timedOut { continue }
+                if state.phase == .handling || state.deadline > now {
+                    schedule(state)  // moved later since this entry was made (a .max deadline: none)
+                    continue
+                }
+                due.append(state)
+            }
+            for state in due {
                 state.timedOut = true
                 if state.phase != .closing { statistics.timeouts += 1 }
                 if state.hasPartialRequest {
@@ -163,6 +219,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                 await state.connection.close()
             }
         }
+        deadlines.removeAll()
         reaperRunning = false
     }
 
@@ -170,6 +227,7 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
         state.phase = phase
         state.deadline = timeout.map { clock.now() + $0 } ?? MonotonicInstant(nanoseconds: .max)
         if let shutdownDeadline, phase != .handling { state.deadline = min(state.deadline, shutdownDeadline) }
+        schedule(state)
     }
 
     // MARK: One connection
@@ -336,6 +394,9 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
         // A stream of unknown length on HTTP/1.0 can only end with the connection.
         let closeDelimited = response.body.length == nil && request.version.minor == 0 && !response.status.forbidsBody
         let keepAlive = keepAlive && !closeDelimited
+        if output.isEmpty, case .bytes(let body) = response.body, hasBody, body.count <= 64 * 1024 {
+            output.reserveCapacity(512 + body.count)  // one allocation for the head and the body
+        }
         appendHead(of: response, bodyLength: response.status.forbidsBody ? nil : response.body.length,
                    keepAlive: keepAlive, version: request.version, to: &output)
         guard hasBody else { return keepAlive }
@@ -398,13 +459,16 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
     /// Writes out what is pending.
     private func flush(_ output: inout [UInt8], _ state: ConnectionState) async throws(NetError) {
         guard !output.isEmpty else { return }
-        let bytes = output
-        output.removeAll(keepingCapacity: true)
+        // Hand the bytes to the write and keep nothing: an idle connection holds no buffer, and
+        // the next response reserves what it needs (see `send`).
+        var bytes: [UInt8] = []
+        swap(&bytes, &output)
         // The write has its own deadline; the phase's own (idle, reading) resumes after it.
         let (phase, deadline) = (state.phase, state.deadline)
         if phase != .writing && phase != .closing { setPhase(state, .writing, timeout: configuration.writeTimeout) }
         try await state.connection.write(bytes)
         (state.phase, state.deadline) = (phase, deadline)
+        schedule(state)
     }
 
     /// The 304 to send instead of `response` when the client's copy is current (RFC 9110 §13).

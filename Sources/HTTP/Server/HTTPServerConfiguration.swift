@@ -20,24 +20,36 @@ public struct HTTPServerConfiguration: Sendable {
     public var bodyTimeout: Duration = .seconds(30)
     /// How long writing a response may stall without the client taking any of it.
     public var writeTimeout: Duration = .seconds(30)
-    /// Most connections open at once; more are closed as soon as they are accepted.
-    public var maxConnections = 1024
+    /// Most connections open at once. At the bound the server stops accepting until one ends:
+    /// new connections wait in the stack's accept queue (``backlog``), and beyond that the
+    /// stack declines their handshakes (the client retries its SYN; the direct stack answers
+    /// with SYN cookies). None is accepted and then closed, so none is reset mid-request.
+    /// The `--max-connections` runtime key of the `http` device sets it.
+    public var maxConnections = 10_000
     /// Most requests served on one connection before it is closed (bounds a single client's hold).
     public var maxRequestsPerConnection = 10_000
-    /// Established connections the stack keeps waiting for the server to accept.
-    public var backlog = 511
+    /// Established connections the stack keeps waiting for the server to accept (Linux caps
+    /// it at `net.core.somaxconn`, 4096 by default). The `--backlog` runtime key sets it.
+    public var backlog = 4096
     /// The Server header's value; empty leaves the header out.
     public var serverName = "Swiftlet"
 
     public init() {}
+
+    /// The defaults with the limits a user sets on the command line (`--max-connections`, `--backlog`).
+    public init(maxConnections: Int, backlog: Int) {
+        self.maxConnections = max(1, maxConnections)
+        self.backlog = max(1, backlog)
+    }
 }
 
 /// What a server has done since it started: counters for logs, tests and benchmarks.
 public struct HTTPServerStatistics: Equatable, Sendable {
     /// Connections accepted.
     public var connectionsAccepted = 0
-    /// Connections closed at once because ``HTTPServerConfiguration/maxConnections`` were open.
-    public var connectionsRejected = 0
+    /// Times the server stopped accepting because ``HTTPServerConfiguration/maxConnections`` were
+    /// open (new connections waited in the backlog meanwhile).
+    public var acceptPauses = 0
     /// Connections open now.
     public var connectionsOpen = 0
     /// Requests answered (error responses included).

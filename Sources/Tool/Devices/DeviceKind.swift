@@ -101,12 +101,16 @@ struct DeviceLayer {
     let typeName: (Target, String) -> String
     /// Swiftlet modules the layer adds.
     let modules: [String]
+    /// Runtime keys the layer reads (`--max-connections` of the HTTP server).
+    var keys: [UnikernelDescription.KeyDeclaration] = []
     /// The layered expression, given the target and the base's expression.
     let expression: (Target, String) -> String
 
     /// `implementation` (of the base kind, on `target`) with this layer around it.
     func apply(to implementation: DeviceImplementation, on target: Target) -> DeviceImplementation {
-        implementation.wrapped(typeName: { typeName(target, $0) }, modules: modules) { expression(target, $0) }
+        var layered = implementation.wrapped(typeName: { typeName(target, $0) }, modules: modules) { expression(target, $0) }
+        layered.keys += keys
+        return layered
     }
 
     /// The layer over the base device already created under `label`, whose resolved

@@ -11,8 +11,17 @@ extension DeviceKind {
                 return "HTTPServer<\(stack), PlatformTime<\(platform)>, PlatformLoopClock<\(platform)>, PlatformWallClock<\(platform)>>"
             },
             modules: ["SwiftletHTTP"],
+            keys: [
+                UnikernelDescription.KeyDeclaration(
+                    name: "max-connections", type: "int", defaultText: "10000",
+                    doc: "Most HTTP connections open at once; at the bound new ones wait in the backlog.", stage: "runtime"),
+                UnikernelDescription.KeyDeclaration(
+                    name: "backlog", type: "int", defaultText: "4096",
+                    doc: "Established connections waiting to be accepted (unix: capped by net.core.somaxconn).", stage: "runtime"),
+            ],
             expression: { _, stack in
                 "HTTPServer(stack: \(stack), time: PlatformTime(loop: loop), clock: PlatformLoopClock(platform: platform), "
-                    + "wallClock: PlatformWallClock(platform: platform))"
+                    + "wallClock: PlatformWallClock(platform: platform), "
+                    + "configuration: HTTPServerConfiguration(maxConnections: Keys.maxConnections, backlog: Keys.backlog))"
             }))
 }

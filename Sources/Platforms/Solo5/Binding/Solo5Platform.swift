@@ -62,6 +62,7 @@ public final class Solo5Platform: Platform {
     }
 
     public func exit(status: Int32) -> Never {
+        ConsoleBuffer.flush()
         solo5_exit(status)
     }
 }

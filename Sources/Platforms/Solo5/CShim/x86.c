@@ -24,6 +24,7 @@ __attribute__((used, noreturn)) void swiftlet_x86_trap(uint64_t vector, uint64_t
     hex(line + 24, rip);
     hex(line + 49, error);
     hex(line + 72, cr2);
+    swiftlet_console_flush_pending();
     solo5_console_write(line, sizeof line - 1);
     const char *name = vector < 32 && trap_names[vector] ? trap_names[vector] : "exception";
     size_t length = 0;

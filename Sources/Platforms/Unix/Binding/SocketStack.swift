@@ -139,16 +139,15 @@ public struct SocketStack: NetworkStack {
         /// Waits for data; `nil` once the peer has closed its side and everything is read.
         public func read(maxLength: Int) async throws(NetError) -> [UInt8]? {
             guard maxLength > 0 else { throw .invalidArgument("read(maxLength: \(maxLength)) needs a positive length") }
-            var bytes = [UInt8](repeating: 0, count: maxLength)
+            // Received into the loop's one scratch buffer and copied out at their size: a connection
+            // waiting for data holds no buffer, and a short read costs no large allocation.
+            let scratch = socket.loop.platform.receiveScratch
             while true {
                 guard !socket.isClosed else { throw .closed }
                 let fd = socket.descriptor
-                let count = bytes.withUnsafeMutableBytes { swiftlet_receive(fd, $0.baseAddress, UInt($0.count)) }
+                let count = swiftlet_receive(fd, scratch.baseAddress, UInt(min(maxLength, scratch.count)))
                 if count == 0 { return nil }
-                if count > 0 {
-                    bytes.removeLast(maxLength - count)
-                    return bytes
-                }
+                if count > 0 { return Array(UnsafeRawBufferPointer(rebasing: scratch[..<Int(count)])) }
                 let code = Int32(truncatingIfNeeded: -count)
                 switch code {
                 case EINTR: continue

@@ -9,14 +9,23 @@ import SwiftletDevices
 import SwiftletRuntime
 
 /// The unix target's platform: a Linux process. Clocks are `clock_gettime`, the console is
-/// standard output, and ``yield(until:interests:)`` is `ppoll` on the file descriptors tasks
-/// wait on plus an eventfd that other threads use to hand jobs to the run loop.
+/// standard output, and ``yield(until:interests:)`` is `epoll_pwait2` on the file descriptors
+/// tasks wait on (armed one-shot as they start waiting) plus an eventfd that other threads use to hand jobs to the run loop.
 public final class UnixPlatform: Platform, @unchecked Sendable {
     public let arguments: [String]
 
     /// Jobs enqueued by threads other than the loop's (e.g. `Task.sleep`'s timer thread).
     private let inbox = Mutex<[UnownedJob]>([])
     private let wakeDescriptor: Int32
+    /// The epoll set of the descriptors tasks wait on (one-shot), and the wake descriptor.
+    private let epoll: Int32
+    /// The directions (1 readable, 2 writable) armed for each descriptor.
+    private var armed: [Int32: UInt32] = [:]
+    /// Descriptors added to the epoll set at some point.
+    private var registered = Set<Int32>()
+    /// Descriptors epoll refused, reported ready at the next wait.
+    private var unwatchable: [Int32] = []
+    private var readyEvents = [swiftlet_ready](repeating: swiftlet_ready(), count: 256)
     private var loopThread: pthread_t?
     private var enqueueOnLoop: ((UnownedJob) -> Void)?
     private let routesGlobalQueues: Bool
@@ -28,12 +37,23 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
         self.arguments = arguments
         self.routesGlobalQueues = routesGlobalQueues
         wakeDescriptor = swiftlet_eventfd()
+        epoll = swiftlet_epoll_create()
+        precondition(epoll >= 0, "epoll_create1 failed: errno \(-epoll)")
+        _ = swiftlet_epoll_arm(epoll, wakeDescriptor, 1, 1, 0)
         // Line-buffered, so `print` output is not lost when the program dies, even into a pipe.
         setvbuf(stdout, nil, _IOLBF, 0)
         precondition(wakeDescriptor >= 0, "eventfd failed: errno \(errno)")
     }
 
-    deinit { close(wakeDescriptor) }
+    /// Where host sockets receive before the bytes are copied out at their size (one per loop,
+    /// which runs one task at a time; see SocketStack's `read`).
+    public private(set) lazy var receiveScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+
+    deinit {
+        close(wakeDescriptor)
+        close(epoll)
+        receiveScratch.deallocate()
+    }
 
     public func monotonicNow() -> MonotonicInstant {
         var spec = timespec()
@@ -62,35 +82,81 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
 
     public var hasExternalWakeups: Bool { true }
 
-    public func yield(until deadline: MonotonicInstant?, interests: [IOInterest]) -> [IOInterest] {
-        var descriptors = [pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)]
-        for interest in interests {
-            let events = interest.direction == .readable ? POLLIN : POLLOUT
-            descriptors.append(pollfd(fd: interest.handle, events: Int16(events), revents: 0))
+    public var watchesInterests: Bool { true }
+
+    /// Arms `interest` in the epoll set (one-shot): a wait costs what is ready, not what is open.
+    public func watch(_ interest: IOInterest) {
+        let fd = interest.handle
+        let bit: UInt32 = interest.direction == .readable ? 1 : 2
+        let old = armed[fd] ?? 0
+        guard old & bit == 0 else { return }
+        armed[fd] = old | bit
+        arm(fd, old | bit)
+    }
+
+    /// Registers `fd` for `directions`: MOD for a descriptor seen before, ADD for a new one (or a
+    /// number the host reused after a close, which took the old registration with it).
+    private func arm(_ fd: Int32, _ directions: UInt32) {
+        var result: Int32
+        if registered.contains(fd) {
+            result = swiftlet_epoll_arm(epoll, fd, directions, 0, 1)
+            if result == -ENOENT { result = swiftlet_epoll_arm(epoll, fd, directions, 1, 1) }
+        } else {
+            result = swiftlet_epoll_arm(epoll, fd, directions, 1, 1)
+            if result == -EEXIST { result = swiftlet_epoll_arm(epoll, fd, directions, 0, 1) }
+            if result == 0 { registered.insert(fd) }
         }
-        var timeout = timespec()
+        // A descriptor epoll cannot watch (a regular file) is always ready, as poll says of it.
+        if result < 0 { unwatchable.append(fd) }
+    }
+
+    public func yield(until deadline: MonotonicInstant?, interests: [IOInterest]) -> [IOInterest] {
+        var timeout: Int64 = -1
         if let deadline {
             let now = monotonicNow()
-            let wait = deadline > now ? deadline.nanoseconds - now.nanoseconds : 0
-            timeout = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
+            timeout = deadline > now ? Int64(deadline.nanoseconds - now.nanoseconds) : 0
         }
-        let count = deadline == nil
-            ? swiftlet_ppoll(&descriptors, UInt(descriptors.count), nil)
-            : swiftlet_ppoll(&descriptors, UInt(descriptors.count), &timeout)
-        guard count > 0 else { return [] }
-        if descriptors[0].revents != 0 { drainInbox() }
+        if !unwatchable.isEmpty { timeout = 0 }
+        let count = readyEvents.withUnsafeMutableBufferPointer { events in
+            swiftlet_epoll_wait(epoll, events.baseAddress, Int32(events.count), timeout)
+        }
         var ready: [IOInterest] = []
-        for (interest, descriptor) in zip(interests, descriptors.dropFirst()) where descriptor.revents != 0 {
-            // Errors and hang-ups wake the waiter too: its next read or write reports them.
-            ready.append(interest)
+        for fd in unwatchable { report(fd, 3, into: &ready) }
+        unwatchable.removeAll()
+        guard count > 0 else { return ready }
+        for event in readyEvents[..<Int(count)] {
+            if event.fd == wakeDescriptor {
+                drainInbox()
+            } else {
+                // Errors and hang-ups wake the waiter too: its next read or write reports them.
+                report(event.fd, event.directions, into: &ready)
+            }
         }
         return ready
+    }
+
+    /// Reports the armed directions of `fd` among `directions` and re-arms the rest.
+    private func report(_ fd: Int32, _ directions: UInt32, into ready: inout [IOInterest]) {
+        guard let wanted = armed[fd] else { return }
+        let fired = wanted & directions
+        if fired & 1 != 0 { ready.append(IOInterest(handle: fd, direction: .readable)) }
+        if fired & 2 != 0 { ready.append(IOInterest(handle: fd, direction: .writable)) }
+        let rest = wanted & ~fired
+        if rest == 0 {
+            armed[fd] = nil
+        } else {
+            armed[fd] = rest
+            arm(fd, rest)  // the one-shot registration fired: arm what still waits
+        }
     }
 
     public func willRun(_ loop: RunLoop<UnixPlatform>) {
         loopThread = pthread_self()
         enqueueOnLoop = { [unowned loop] job in loop.enqueue(job) }
-        if routesGlobalQueues { ConcurrencyHooks.install(loop) }
+        if routesGlobalQueues {
+            ConcurrencyHooks.install(loop)
+            swiftlet_flush_console_on_faults()
+        }
     }
 
     public var ownsGlobalQueue: Bool { routesGlobalQueues }
@@ -107,6 +173,7 @@ public final class UnixPlatform: Platform, @unchecked Sendable {
     }
 
     public func exit(status: Int32) -> Never {
+        ConsoleBuffer.flush()
         fflush(stdout)
         Glibc.exit(status)
     }

@@ -144,3 +144,65 @@ int swiftlet_shutdown(int fd, int how) { return result(shutdown(fd, how == 1 ? S
 long swiftlet_read(int fd, void *bytes, unsigned long length) { return long_result(read(fd, bytes, length)); }
 
 long swiftlet_write(int fd, const void *bytes, unsigned long length) { return long_result(write(fd, bytes, length)); }
+
+// MARK: Console output on a crash
+
+#include <signal.h>
+
+// Defined in SwiftletRuntime (ConsoleBuffer.swift): writes the console lines gathered this turn.
+extern void swiftlet_console_flush(void) __attribute__((weak));
+
+static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT};
+static struct sigaction previous_actions[sizeof fault_signals / sizeof fault_signals[0]];
+
+static void flush_then_fault(int signal_number, siginfo_t *info, void *context) {
+    (void)context;
+    if (swiftlet_console_flush) swiftlet_console_flush();
+    // Hand the signal to whoever handled it before (the Swift runtime's backtracer) or to the
+    // default action: a fault re-executes the instruction, a raised signal is raised again.
+    for (unsigned i = 0; i < sizeof fault_signals / sizeof fault_signals[0]; i++) {
+        if (fault_signals[i] == signal_number) sigaction(signal_number, &previous_actions[i], NULL);
+    }
+    if (info == NULL || info->si_code <= 0) raise(signal_number);
+}
+
+void swiftlet_flush_console_on_faults(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = flush_then_fault;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    for (unsigned i = 0; i < sizeof fault_signals / sizeof fault_signals[0]; i++) {
+        sigaction(fault_signals[i], &action, &previous_actions[i]);
+    }
+}
+
+// MARK: Readiness with epoll
+
+#include <sys/epoll.h>
+
+int swiftlet_epoll_create(void) { int fd = epoll_create1(EPOLL_CLOEXEC); return fd < 0 ? -errno : fd; }
+
+int swiftlet_epoll_arm(int epoll, int fd, unsigned directions, int add, int one_shot) {
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = (directions & 1 ? EPOLLIN | EPOLLRDHUP : 0) | (directions & 2 ? EPOLLOUT : 0) | (one_shot ? EPOLLONESHOT : 0);
+    event.data.fd = fd;
+    return result(epoll_ctl(epoll, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event));
+}
+
+int swiftlet_epoll_wait(int epoll, struct swiftlet_ready *ready, int capacity, long long timeout_ns) {
+    struct epoll_event events[256];
+    if (capacity > 256) capacity = 256;
+    struct timespec timeout = {.tv_sec = timeout_ns / 1000000000LL, .tv_nsec = timeout_ns % 1000000000LL};
+    int count = epoll_pwait2(epoll, events, capacity, timeout_ns < 0 ? NULL : &timeout, NULL);
+    if (count < 0) return -errno;
+    for (int i = 0; i < count; i++) {
+        unsigned flags = 0;
+        if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) flags |= 1;
+        if (events[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) flags |= 2;
+        ready[i].fd = events[i].data.fd;
+        ready[i].directions = flags;
+    }
+    return count;
+}

@@ -37,6 +37,9 @@ solo5_time_t solo5_clock_wall(void);
 /// `*ready_set` to the handles that have.
 void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set);
 void solo5_console_write(const char *buffer, size_t size);
+/// Writes the console output Swift has gathered this turn (ConsoleBuffer), if any: called
+/// before the shim's own messages (panics, traps, aborts) so they keep their order.
+void swiftlet_console_flush_pending(void);
 solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle, struct solo5_net_info *info);
 solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buffer, size_t size);
 solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buffer, size_t size, size_t *read_size);

@@ -4,6 +4,24 @@
 #ifndef SWIFTLET_UNIX_H
 #define SWIFTLET_UNIX_H
 
+/// Installs handlers for fault signals (SIGSEGV, SIGILL, SIGABRT, ...) that write the console
+/// output gathered this turn, then pass the signal on to the handler that was there before.
+void swiftlet_flush_console_on_faults(void);
+
+/// epoll_create1(EPOLL_CLOEXEC), or -errno.
+int swiftlet_epoll_create(void);
+
+/// Arms `fd` in `epoll` for `directions` (1 readable, 2 writable), with EPOLL_CTL_ADD when
+/// `add` and EPOLL_CTL_MOD otherwise, one-shot when `one_shot`. 0 or -errno.
+int swiftlet_epoll_arm(int epoll, int fd, unsigned directions, int add, int one_shot);
+
+/// A descriptor epoll reported and the directions it is ready for (errors and hang-ups: both).
+struct swiftlet_ready { int fd; unsigned directions; };
+
+/// epoll_pwait2 for up to `timeout_ns` (negative: forever): fills up to `capacity` (at most 256)
+/// entries of `ready`; returns their count or -errno.
+int swiftlet_epoll_wait(int epoll, struct swiftlet_ready *ready, int capacity, long long timeout_ns);
+
 /// eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)
 int swiftlet_eventfd(void);
 
