@@ -34,7 +34,8 @@ struct CodeGenerator {
             out += "    RuntimeKey(\(swiftStringLiteral(key.name)), doc: \(swiftStringLiteral(key.doc)), "
                 + "default: Keys.\(key.swiftName)) { Keys.\(key.swiftName) = $0 },\n"
         }
-        out += "]) { loop in\n"
+        let fixed = unikernel.keys.filter { !$0.isRuntime }.map { swiftStringLiteral($0.name) }
+        out += "]" + (fixed.isEmpty ? "" : ", configureKeys: [" + fixed.joined(separator: ", ") + "]") + ") { loop in\n"
         if devices.contains(where: { $0.implementation.expression.contains("platform") }) {
             out += "    let platform = loop.platform\n"
         }

@@ -150,16 +150,21 @@ struct Help {
                 + " (" + (implementations.isEmpty ? "not available yet" : implementations.joined(separator: "; ")) + ")\n"
         }
         text += "\nKeys of \(unikernel.name) (--KEY=VALUE here or, for runtime keys, on the unikernel's command line):\n"
-        // Keys the devices bring: the choice of implementation and what the implementations read.
-        var deviceKeys: [(UnikernelDescription.KeyDeclaration, [Target])] = []
+        // Keys the devices bring: the choice of implementation and what the implementations read,
+        // named as the device is on the platform (`--block:kv`), with each target's default.
+        var deviceKeys: [(key: UnikernelDescription.KeyDeclaration, defaults: [(Target, String)])] = []
         for device in unikernel.devices {
             let kind = DeviceKind.named(device.kind)!
             for target in Target.allCases {
-                for key in kind.keys(on: target, deviceName: device.name) where !unikernel.keys.contains(where: { $0.name == key.name }) {
-                    if let index = deviceKeys.firstIndex(where: { $0.0.name == key.name }) {
-                        if !deviceKeys[index].1.contains(target) { deviceKeys[index].1.append(target) }
+                for var key in kind.keys(on: target, deviceName: kind.deviceName(of: device))
+                where !unikernel.keys.contains(where: { $0.name == key.name }) {
+                    if key.defaultText == "FOLDER" { key.defaultText = (device.name ?? device.label) + "/" }
+                    if let index = deviceKeys.firstIndex(where: { $0.key.name == key.name }) {
+                        if !deviceKeys[index].defaults.contains(where: { $0.0 == target }) {
+                            deviceKeys[index].defaults.append((target, key.defaultText))
+                        }
                     } else {
-                        deviceKeys.append((key, [target]))
+                        deviceKeys.append((key, [(target, key.defaultText)]))
                     }
                 }
             }
@@ -168,10 +173,18 @@ struct Help {
             ("--\(key.name)=\(key.keyType.helpName)",
              "\(key.doc) (default: \(key.keyType.display(key.defaultText)); \(key.stage) key; Keys.\(key.swiftName))")
         }
-            + deviceKeys.map { key, targets in
-                ("--\(key.name)=\(key.keyType.helpName)",
-                 "\(key.doc) (default: \(key.keyType.display(key.defaultText)); \(key.stage) key; "
-                    + targets.map(\.rawValue).joined(separator: ", ") + ")")
+            + deviceKeys.map { key, defaults in
+                // One default for all its targets, or each target's: `--net` is socket on unix only.
+                var groups: [(String, [Target])] = []
+                for (target, value) in defaults {
+                    if let index = groups.firstIndex(where: { $0.0 == value }) { groups[index].1.append(target) } else { groups.append((value, [target])) }
+                }
+                let shown = groups.map { value, targets in
+                    key.keyType.display(value) + (groups.count > 1 ? " on " + targets.map(\.rawValue).joined(separator: ", ") : "")
+                }
+                return ("--\(key.name)=\(key.keyType.helpName)",
+                        "\(key.doc) (default: \(shown.joined(separator: "; ")); \(key.stage) key; "
+                            + defaults.map(\.0.rawValue).joined(separator: ", ") + ")")
             }
         if rows.isEmpty { text += "  (none)\n" }
         let rowWidth = rows.map(\.0.count).max() ?? 0
