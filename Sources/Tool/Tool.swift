@@ -72,6 +72,7 @@ public struct Tool {
                 try? FileManager.default.removeItem(at: directory)
             }
             for disk in disks { try? FileManager.default.removeItem(at: disk.file) }
+            GeneratedMakefile(folder: folder).remove()
             output("Removed _build and dist" + disks.map { " and " + $0.file.lastPathComponent }.joined() + "\n")
         }
     }
@@ -87,6 +88,7 @@ public struct Tool {
                                  directory: folder.directory)
         let main = try CodeGenerator(plan: plan).mainSource()
         _ = try plan.makeOwnedDisks(in: folder)
+        GeneratedMakefile(folder: folder).write()
         do {
             try FileManager.default.createDirectory(at: folder.buildDirectory, withIntermediateDirectories: true)
             let encoder = JSONEncoder()

@@ -12,6 +12,8 @@
 #                       (default 20) before it counts as up; `{slot}` may appear in it too.
 #   REDEPLOY_SWITCH     with slots: a shell command that sends the traffic to slot {slot}, e.g.
 #                       rewrite a reverse proxy's upstream and reload it (nginx -s reload).
+#   REDEPLOY_DRAIN_SECONDS  how long the old unikernel keeps running after the switch, for the
+#                       requests it still serves (default 2).
 #
 # Two ways to run, chosen by the command:
 #
@@ -113,7 +115,7 @@ if $slotted; then
         stop "$booted"
         echo "$new" >"$state/failed-sha256"
         rm -f "$state/image-$new"
-        say "the new image did not answer ${REDEPLOY_CHECK_URL:-} on slot $next; stopped it, the old one (pid ${pid:-none}) keeps serving; console in $state/console-$next.log" >&2
+        say "the new image did not answer ${REDEPLOY_CHECK_URL//\{slot\}/$next} on slot $next; stopped it, the old one (pid ${pid:-none}) keeps serving; console in $state/console-$next.log" >&2
         exit 1
     fi
     if [ -n "${REDEPLOY_SWITCH:-}" ]; then
@@ -123,6 +125,7 @@ if $slotted; then
             exit 1
         fi
     fi
+    if running "$pid"; then sleep "${REDEPLOY_DRAIN_SECONDS:-2}"; fi
     stop "$pid"
     slot=$next
 else
@@ -133,7 +136,7 @@ else
         stop "$booted"
         echo "$new" >"$state/failed-sha256"
         rm -f "$state/image-$new"
-        say "the new image did not answer ${REDEPLOY_CHECK_URL:-}; console in $state/console-0.log" >&2
+        say "the new image did not answer ${REDEPLOY_CHECK_URL:-its check}; console in $state/console-0.log" >&2
         if [ -n "$old" ] && [ -f "$state/image-$old" ]; then
             boot "$state/image-$old" 0
             echo "$booted" >"$state/pid"
