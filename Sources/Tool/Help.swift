@@ -151,21 +151,32 @@ struct Help {
         }
         text += "\nKeys of \(unikernel.name) (--KEY=VALUE here or, for runtime keys, on the unikernel's command line):\n"
         // Keys the devices bring: the choice of implementation and what the implementations read,
-        // named as the device is on the platform (`--block:kv`), with each target's default.
-        var deviceKeys: [(key: UnikernelDescription.KeyDeclaration, defaults: [(Target, String)])] = []
+        // named as the device is on the platform (`--block:kv`), with each default and where it
+        // applies (a target, a choice: `"dist/kv.img" with --kv_ro=fat`).
+        var deviceKeys: [(key: UnikernelDescription.KeyDeclaration, defaults: [(value: String, target: Target, choice: String?)])] = []
+        func add(_ key: UnikernelDescription.KeyDeclaration, _ target: Target, _ choice: String?, folder: String) {
+            guard !unikernel.keys.contains(where: { $0.name == key.name }) else { return }
+            let value = key.defaultText == "FOLDER" ? folder + "/" : key.defaultText
+            if let index = deviceKeys.firstIndex(where: { $0.key.name == key.name }) {
+                deviceKeys[index].defaults.append((value, target, choice))
+            } else {
+                deviceKeys.append((key, [(value, target, choice)]))
+            }
+        }
         for device in unikernel.devices {
             let kind = DeviceKind.named(device.kind)!
+            let name = kind.deviceName(of: device)
+            let folder = device.name ?? device.label
             for target in Target.allCases {
-                for var key in kind.keys(on: target, deviceName: kind.deviceName(of: device))
-                where !unikernel.keys.contains(where: { $0.name == key.name }) {
-                    if key.defaultText == "FOLDER" { key.defaultText = (device.name ?? device.label) + "/" }
-                    if let index = deviceKeys.firstIndex(where: { $0.key.name == key.name }) {
-                        if !deviceKeys[index].defaults.contains(where: { $0.0 == target }) {
-                            deviceKeys[index].defaults.append((target, key.defaultText))
+                if let choice = kind.choice {
+                    if let key = kind.choiceKey(on: target) { add(key, target, nil, folder: folder) }
+                    for option in choice.options {
+                        for key in option.implementations[target]?.instantiated(for: name).keys ?? [] {
+                            add(key, target, "--\(choice.key)=\(option.value)", folder: folder)
                         }
-                    } else {
-                        deviceKeys.append((key, [(target, key.defaultText)]))
                     }
+                } else {
+                    for key in kind.implementations[target]?.instantiated(for: name).keys ?? [] { add(key, target, nil, folder: folder) }
                 }
             }
         }
@@ -174,17 +185,25 @@ struct Help {
              "\(key.doc) (default: \(key.keyType.display(key.defaultText)); \(key.stage) key; Keys.\(key.swiftName))")
         }
             + deviceKeys.map { key, defaults in
-                // One default for all its targets, or each target's: `--net` is socket on unix only.
-                var groups: [(String, [Target])] = []
-                for (target, value) in defaults {
-                    if let index = groups.firstIndex(where: { $0.0 == value }) { groups[index].1.append(target) } else { groups.append((value, [target])) }
+                // One default, or each with where it applies: `--net` is socket on unix only.
+                var groups: [(value: String, targets: [Target], choices: [String])] = []
+                for entry in defaults {
+                    if let index = groups.firstIndex(where: { $0.value == entry.value }) {
+                        if !groups[index].targets.contains(entry.target) { groups[index].targets.append(entry.target) }
+                        if let choice = entry.choice, !groups[index].choices.contains(choice) { groups[index].choices.append(choice) }
+                    } else {
+                        groups.append((entry.value, [entry.target], entry.choice.map { [$0] } ?? []))
+                    }
                 }
-                let shown = groups.map { value, targets in
-                    key.keyType.display(value) + (groups.count > 1 ? " on " + targets.map(\.rawValue).joined(separator: ", ") : "")
+                let targets = Target.allCases.filter { target in defaults.contains { $0.target == target } }
+                let shown = groups.map { group in
+                    key.keyType.display(group.value)
+                        + (groups.count > 1 && !group.choices.isEmpty ? " with " + group.choices.joined(separator: " or ") : "")
+                        + (groups.count > 1 && group.targets.count < targets.count ? " on " + group.targets.map(\.rawValue).joined(separator: ", ") : "")
                 }
                 return ("--\(key.name)=\(key.keyType.helpName)",
                         "\(key.doc) (default: \(shown.joined(separator: "; ")); \(key.stage) key; "
-                            + defaults.map(\.0.rawValue).joined(separator: ", ") + ")")
+                            + targets.map(\.rawValue).joined(separator: ", ") + ")")
             }
         if rows.isEmpty { text += "  (none)\n" }
         let rowWidth = rows.map(\.0.count).max() ?? 0

@@ -14,6 +14,7 @@
 #                       rewrite a reverse proxy's upstream and reload it (nginx -s reload).
 #   REDEPLOY_DRAIN_SECONDS  how long the old unikernel keeps running after the switch, for the
 #                       requests it still serves (default 2).
+#   REDEPLOY_STOP_SECONDS   how long a stopped unikernel has after SIGTERM before SIGKILL (default 5).
 #
 # Two ways to run, chosen by the command:
 #
@@ -72,10 +73,10 @@ if [ "$new" = "$(cat "$state/failed-sha256" 2>/dev/null || true)" ] && running "
     exit 1
 fi
 
-stop() {  # TERM, then KILL after 5 s
+stop() {  # TERM, then KILL after REDEPLOY_STOP_SECONDS (default 5)
     running "$1" || return 0
     kill "$1" 2>/dev/null || true
-    for _ in $(seq 50); do running "$1" || return 0; sleep 0.1; done
+    for _ in $(seq $((${REDEPLOY_STOP_SECONDS:-5} * 10))); do running "$1" || return 0; sleep 0.1; done
     kill -9 "$1" 2>/dev/null || true
 }
 
