@@ -208,10 +208,12 @@ extension BuildPlan {
         return made
     }
 
-    /// `--block:NAME=FILE` for each owned disk, for `swiftlet run`, unless `arguments` attach that device.
+    /// `--block:NAME=FILE` for each owned disk that exists, for `swiftlet run`, unless
+    /// `arguments` attach that device (a deleted one is not attached: the tender says how to).
     func ownedDiskArguments(in folder: UnikernelFolder, besides arguments: [String]) -> [String] {
         ownedDisks(in: folder).compactMap { disk in
-            arguments.contains { $0.hasPrefix("--block:\(disk.name)=") } ? nil : "--block:\(disk.name)=\(disk.file.path)"
+            arguments.contains { $0.hasPrefix("--block:\(disk.name)=") } || !FileManager.default.fileExists(atPath: disk.file.path)
+                ? nil : "--block:\(disk.name)=\(disk.file.path)"
         }
     }
 }

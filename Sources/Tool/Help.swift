@@ -154,9 +154,10 @@ struct Help {
         // named as the device is on the platform (`--block:kv`), with each default and where it
         // applies (a target, a choice: `"dist/kv.img" with --kv_ro=fat`).
         var deviceKeys: [(key: UnikernelDescription.KeyDeclaration, defaults: [(value: String, target: Target, choice: String?)])] = []
-        func add(_ key: UnikernelDescription.KeyDeclaration, _ target: Target, _ choice: String?, folder: String) {
+        func add(_ key: UnikernelDescription.KeyDeclaration, _ target: Target, _ choice: String?, folder: String, disk: String? = nil) {
             guard !unikernel.keys.contains(where: { $0.name == key.name }) else { return }
-            let value = key.defaultText == "FOLDER" ? folder + "/" : key.defaultText
+            // The folder of a direct store, the disk the configuration owns (`file: "disk.img"`).
+            let value = key.defaultText == "FOLDER" ? folder + "/" : disk ?? key.defaultText
             if let index = deviceKeys.firstIndex(where: { $0.key.name == key.name }) {
                 deviceKeys[index].defaults.append((value, target, choice))
             } else {
@@ -176,7 +177,9 @@ struct Help {
                         }
                     }
                 } else {
-                    for key in kind.implementations[target]?.instantiated(for: name).keys ?? [] { add(key, target, nil, folder: folder) }
+                    for key in kind.implementations[target]?.instantiated(for: name).keys ?? [] {
+                        add(key, target, nil, folder: folder, disk: key.name == "block:\(name)" ? device.file : nil)
+                    }
                 }
             }
         }

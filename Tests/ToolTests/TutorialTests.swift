@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SwiftletTool
 
 /// The MirageOS tutorial as its users type it (issue 18): Tests/Tutorial/seed-commands runs
 /// every command of the tutorial, spelled as the tutorial spells it with `swiftlet` for
@@ -13,6 +14,25 @@ import Testing
         print(result.stdout)
         #expect(result.status == 0, "the tutorial's commands on \(target):\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS: \(target)"))
+    }
+
+    /// What the tool says and leaves around a configuration (issue 18, items 1 and 8).
+    @Test func configureKeepsWhatWorkedAndLeavesAMakefile() throws {
+        let folder = try Support.copy("Examples/hello-key")
+        defer { Support.remove(folder) }
+        let describe = try Support.swiftlet(["describe"], in: folder)
+        #expect(describe.status == 1 && describe.stderr.contains("is not configured"), "\(describe.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("_build").path), "describe configured the folder")
+        let configure = try Support.swiftlet(["configure", "-t", "unix", "--hello", "Hola"], in: folder)
+        #expect(configure.status == 0, "\(configure.stderr)")
+        let makefile = folder.appendingPathComponent("Makefile")
+        #expect((try? String(contentsOf: makefile, encoding: .utf8))?.hasPrefix(GeneratedMakefile.marker) == true)
+        let mistake = try Support.swiftlet(["configure", "-t", "unix", "--helo=x"], in: folder)
+        #expect(mistake.status == 2)
+        #expect(mistake.stderr.contains("the previous configuration is kept: -t unix --hello Hola"), "\(mistake.stderr)")
+        #expect(try Support.swiftlet(["describe"], in: folder).stdout.contains("hello: STRING = \"Hola\""))
+        let clean = try Support.swiftlet(["clean"], in: folder)
+        #expect(clean.status == 0 && !FileManager.default.fileExists(atPath: makefile.path))
     }
 
     @Test func seedCommandsOnUnix() throws { try Self.seedCommands("unix") }
