@@ -9,9 +9,10 @@ extension Platform {
     /// Exit statuses: what `main` returns, 2 for a bad command line, 1 when the main task
     /// can never resume (every task waits on nothing).
     /// `configureKeys` names the configure-time keys, which the command line may not give.
-    public func boot(name: String, keys: [RuntimeKey], configureKeys: [String] = [],
+    /// `otherChoiceKeys` pairs each key of an implementation not chosen with its choice.
+    public func boot(name: String, keys: [RuntimeKey], configureKeys: [String] = [], otherChoiceKeys: [String] = [],
                      main: @escaping (RunLoop<Self>) async -> Int32) -> Never {
-        let parser = RuntimeArgumentParser(keys: keys, configureKeys: configureKeys)
+        let parser = RuntimeArgumentParser(keys: keys, configureKeys: configureKeys, otherChoiceKeys: otherChoiceKeys)
         let options: RuntimeOptions
         do {
             options = try parser.parse(arguments)

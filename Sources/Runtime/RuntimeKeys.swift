@@ -127,11 +127,15 @@ public struct RuntimeArgumentParser {
     /// The unikernel's configure-time keys: fixed when it was built, so refused here with a
     /// message that says where they go.
     public let configureKeys: [String]
+    /// Runtime keys of implementations this unikernel was not configured with, each followed by
+    /// the configure-time choice that brings it: `["dhcp", "--net=direct", ...]`.
+    public let otherChoiceKeys: [String]
 
     /// A parser for `keys`.
-    public init(keys: [RuntimeKey], configureKeys: [String] = []) {
+    public init(keys: [RuntimeKey], configureKeys: [String] = [], otherChoiceKeys: [String] = []) {
         self.keys = keys
         self.configureKeys = configureKeys
+        self.otherChoiceKeys = otherChoiceKeys
     }
 
     /// Parses `arguments` (program name excluded), storing every key value given.
@@ -159,6 +163,15 @@ public struct RuntimeArgumentParser {
                 let keyIndex = isLogs ? nil : keys.firstIndex(where: { name.isUTF8(of: $0.name) })
                 if !isLogs && keyIndex == nil {
                     let name = String(utf8: name)
+                    var pair = 0
+                    while pair + 1 < otherChoiceKeys.count {
+                        if sameUTF8(otherChoiceKeys[pair], name) {
+                            let choice = otherChoiceKeys[pair + 1]
+                            throw ArgumentError(message: concatenated(["--", name, " needs ", choice, ", and this unikernel was configured without it: swiftlet configure ",
+                                                                       choice, ", then swiftlet build"]))
+                        }
+                        pair += 2
+                    }
                     if configureKeys.contains(where: { sameUTF8($0, name) }) {
                         throw ArgumentError(message: concatenated(["--", name, " is a configure-time key: it belongs to swiftlet configure (swiftlet configure --",
                                                                    name, "=VALUE, then swiftlet build); --help lists the runtime keys"]))

@@ -171,6 +171,13 @@ import SwiftletDevices
         #expect(errorMessage(["--verbose", "maybe"]) == "unexpected argument 'maybe': keys are given as --KEY=VALUE; --help lists them")
     }
 
+    @Test func keysOfAnotherChoiceSayWhichConfigurationTakesThem() {
+        let parser = RuntimeArgumentParser(keys: [], configureKeys: ["net"], otherChoiceKeys: ["dhcp", "--net=direct", "ipv4", "--net=direct"])
+        var message: String?
+        do { _ = try parser.parse(["--ipv4=10.0.0.10/24"]) } catch { message = error.message }
+        #expect(message == "--ipv4 needs --net=direct, and this unikernel was configured without it: swiftlet configure --net=direct, then swiftlet build")
+    }
+
     @Test func configureTimeKeysSayWhereTheyBelong() {
         let parser = RuntimeArgumentParser(keys: [], configureKeys: ["kv_ro"])
         var message: String?
