@@ -12,17 +12,24 @@ public struct Device: Sendable {
     public let label: String
     /// The name of the device as the platform knows it (Solo5's manifest name), if it has one.
     public let name: String?
+    /// A disk file the configuration owns (block devices): `swiftlet configure` makes it,
+    /// `swiftlet run` attaches it, `swiftlet clean` removes it. Relative to the unikernel's folder.
+    public let file: String?
+    /// The size in bytes `file` is made with.
+    public let fileSize: Int
 
     /// A device of `kind` passed under `label`.
-    public init(kind: String, label: String, name: String? = nil) {
+    public init(kind: String, label: String, name: String? = nil, file: String? = nil, fileSize: Int = 0) {
         self.kind = kind
         self.label = label
         self.name = name
+        self.file = file
+        self.fileSize = fileSize
     }
 
     /// The same device passed under another label.
     public func labeled(_ label: String) -> Device {
-        Device(kind: kind, label: label, name: name)
+        Device(kind: kind, label: label, name: name, file: file, fileSize: fileSize)
     }
 
     /// Sleeping (`TimeDevice`).
@@ -37,8 +44,14 @@ public struct Device: Sendable {
     public static let random = Device(kind: "random", label: "random")
 
     /// A block device (`BlockDevice`) attached under `name`.
-    public static func block(_ name: String = "storage", label: String = "block") -> Device {
-        Device(kind: "block", label: label, name: name)
+    ///
+    /// With `file`, the configuration owns the disk, as MirageOS's block example does:
+    /// `swiftlet configure` makes an empty `file` of `size` bytes when there is none, the unix
+    /// image reads it by default and `swiftlet run` attaches it on every target, and
+    /// `swiftlet clean` removes it.
+    public static func block(_ name: String = "storage", label: String = "block", file: String? = nil,
+                             size: Int = 16 << 20) -> Device {
+        Device(kind: "block", label: label, name: name, file: file, fileSize: file == nil ? 0 : size)
     }
 
     /// A read-only key-value store (`KeyValueStoreReadOnly`) with the contents of `directory`

@@ -23,7 +23,8 @@ public func register(_ name: String, main: String, devices: [Device] = [], keys:
     json += "\"name\":\(quote(name)),\"main\":\(quote(main)),"
     json += "\"devices\":[" + devices.map { device in
         "{\"kind\":\(quote(device.kind)),\"label\":\(quote(device.label))"
-            + (device.name.map { ",\"name\":\(quote($0))" } ?? "") + "}"
+            + (device.name.map { ",\"name\":\(quote($0))" } ?? "")
+            + (device.file.map { ",\"file\":\(quote($0)),\"fileSize\":\(device.fileSize)" } ?? "") + "}"
     }.joined(separator: ",") + "],"
     json += "\"keys\":[" + keys.map { key in
         "{\"name\":\(quote(key.name)),\"type\":\(quote(key.type)),\"default\":\(quote(key.defaultText)),"

@@ -34,7 +34,10 @@ extension BlockError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .outOfRange(let sector, let count, let sectorCount):
-            "sectors \(sector)..<\(sector &+ UInt64(truncatingIfNeeded: count)) are outside the device's \(sectorCount)"
+            // A run that would pass the end of the sector numbers is said as such, not as a wrapped range.
+            sector > UInt64.max - UInt64(truncatingIfNeeded: count)
+                ? "\(count) sectors from sector \(sector) run past the last possible sector number; the device has \(sectorCount)"
+                : "sectors \(sector)..<\(sector + UInt64(truncatingIfNeeded: count)) are outside the device's \(sectorCount)"
         case .misaligned(let byteCount, let sectorSize): "\(byteCount) bytes is not a whole number of \(sectorSize)-byte sectors"
         case .readOnly: "the device is read-only"
         case .deviceFailure(let text): text

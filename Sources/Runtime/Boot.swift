@@ -8,8 +8,11 @@ extension Platform {
     /// The glue `main.swift` that `swiftlet configure` generates calls this; applications never do.
     /// Exit statuses: what `main` returns, 2 for a bad command line, 1 when the main task
     /// can never resume (every task waits on nothing).
-    public func boot(name: String, keys: [RuntimeKey], main: @escaping (RunLoop<Self>) async -> Int32) -> Never {
-        let parser = RuntimeArgumentParser(keys: keys)
+    /// `configureKeys` names the configure-time keys, which the command line may not give.
+    /// `otherChoiceKeys` pairs each key of an implementation not chosen with its choice.
+    public func boot(name: String, keys: [RuntimeKey], configureKeys: [String] = [], otherChoiceKeys: [String] = [],
+                     main: @escaping (RunLoop<Self>) async -> Int32) -> Never {
+        let parser = RuntimeArgumentParser(keys: keys, configureKeys: configureKeys, otherChoiceKeys: otherChoiceKeys)
         let options: RuntimeOptions
         do {
             options = try parser.parse(arguments)
@@ -21,6 +24,7 @@ extension Platform {
             writeConsole(parser.help(unikernel: name))
             exit(status: 0)
         }
+        RuntimeArguments.givenKeys = options.givenKeys
         Logging.filter = options.logFilter
         // Lines are gathered and written once per turn of the run loop (see ConsoleBuffer).
         ConsoleBuffer.attach { bytes in self.writeConsole(bytes) }  // the platform lives as long as the process

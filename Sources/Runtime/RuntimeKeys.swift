@@ -102,16 +102,41 @@ public struct RuntimeOptions: Equatable, Sendable {
     public var logFilter = LogFilter()
     /// Whether `--help` was given.
     public var helpRequested = false
+    /// The names of the keys the command line gave, in order.
+    public var givenKeys: [String] = []
 }
 
-/// Parses a unikernel's runtime arguments: `--KEY=VALUE`, `--KEY VALUE`, `--FLAG`,
+/// What the running unikernel's command line gave: devices ask whether a key was given
+/// explicitly (an address given at run time wins over DHCP configured as the default).
+public enum RuntimeArguments {
+    /// The names of the keys given on the command line; set by `boot` before devices are created.
+    nonisolated(unsafe) public static var givenKeys: [String] = []
+
+    /// Whether the command line gave the key `name`.
+    public static func wasGiven(_ name: String) -> Bool {
+        givenKeys.contains { sameUTF8($0, name) }
+    }
+}
+
+/// Parses a unikernel's runtime arguments: `--KEY=VALUE`, `--KEY VALUE`, `--FLAG` (also
+/// `--FLAG true|false`),
 /// `-l SOURCE:LEVEL,…` (or `--logs=…`) and `--help`.
 public struct RuntimeArgumentParser {
     /// The keys the unikernel declares.
     public let keys: [RuntimeKey]
+    /// The unikernel's configure-time keys: fixed when it was built, so refused here with a
+    /// message that says where they go.
+    public let configureKeys: [String]
+    /// Runtime keys of implementations this unikernel was not configured with, each followed by
+    /// the configure-time choice that brings it: `["dhcp", "--net=direct", ...]`.
+    public let otherChoiceKeys: [String]
 
     /// A parser for `keys`.
-    public init(keys: [RuntimeKey]) { self.keys = keys }
+    public init(keys: [RuntimeKey], configureKeys: [String] = [], otherChoiceKeys: [String] = []) {
+        self.keys = keys
+        self.configureKeys = configureKeys
+        self.otherChoiceKeys = otherChoiceKeys
+    }
 
     /// Parses `arguments` (program name excluded), storing every key value given.
     ///
@@ -138,17 +163,37 @@ public struct RuntimeArgumentParser {
                 let keyIndex = isLogs ? nil : keys.firstIndex(where: { name.isUTF8(of: $0.name) })
                 if !isLogs && keyIndex == nil {
                     let name = String(utf8: name)
+                    var pair = 0
+                    while pair + 1 < otherChoiceKeys.count {
+                        if sameUTF8(otherChoiceKeys[pair], name) {
+                            let choice = otherChoiceKeys[pair + 1]
+                            throw ArgumentError(message: concatenated(["--", name, " needs ", choice, ", and this unikernel was configured without it: swiftlet configure ",
+                                                                       choice, ", then swiftlet build"]))
+                        }
+                        pair += 2
+                    }
+                    if configureKeys.contains(where: { sameUTF8($0, name) }) {
+                        throw ArgumentError(message: concatenated(["--", name, " is a configure-time key: it belongs to swiftlet configure (swiftlet configure --",
+                                                                   name, "=VALUE, then swiftlet build); --help lists the runtime keys"]))
+                    }
                     throw ArgumentError(message: concatenated(["unknown key --", name, suggestion(for: name), "; --help lists the keys"]))
                 }
                 let value: String
                 if let equals {
                     value = String(utf8: body[(equals + 1)...])
                 } else if let keyIndex, keys[keyIndex].isFlag {
-                    value = "true"
+                    // `--dhcp`, or `--dhcp true` / `--dhcp false` when a boolean word follows.
+                    if index + 1 < arguments.count, Bool(keyText: arguments[index + 1]) != nil {
+                        index += 1
+                        value = arguments[index]
+                    } else {
+                        value = "true"
+                    }
                 } else {
                     value = try nextArgument(after: &index, in: arguments)
                 }
                 if let keyIndex {
+                    options.givenKeys.append(keys[keyIndex].name)
                     guard keys[keyIndex].assign(value) else {
                         let key = keys[keyIndex]
                         throw ArgumentError(message: concatenated(["--", key.name, " expects ", key.typeName, ", not '", value, "'"]))

@@ -42,6 +42,11 @@ struct BuildPlan: Codable, Equatable {
         var chosen: [String: UnikernelDescription.KeyDeclaration] = [:]
         for device in try resolvedDevices() {
             for var key in device.implementation.keys {
+                if let file = device.use.file, key.name == "block:\(device.kind.deviceName(of: device.use))" {
+                    // The disk the configuration owns is the default (`dist/block` reads it).
+                    key.defaultText = file.hasPrefix("/") ? file
+                        : directory.map { $0.appendingPathComponent(file).standardizedFileURL.path } ?? file
+                }
                 if key.defaultText == "FOLDER" {
                     let folder = device.use.name ?? device.use.label
                     key.defaultText = folder.hasPrefix("/") ? folder
@@ -51,7 +56,14 @@ struct BuildPlan: Codable, Equatable {
             }
         }
         let needed = always.union(chosen.keys)
-        for (name, _) in given where !needed.contains(name) {
+        for (name, value) in given where !needed.contains(name) {
+            let brought = unikernel.devices.lazy.compactMap { use in
+                DeviceKind.named(use.kind).flatMap { $0.choice(bringing: name, on: target, deviceName: $0.deviceName(of: use)) }
+            }.first
+            if let brought {
+                throw .usage("--\(name) needs \(brought): it is a key of that implementation",
+                             hint: "swiftlet configure -t \(target.rawValue) \(brought) --\(name)=\(value)")
+            }
             throw .usage("--\(name) does not apply to this configuration",
                          hint: "it belongs to another choice of implementation (see swiftlet help configure)")
         }
@@ -81,7 +93,13 @@ struct BuildPlan: Codable, Equatable {
             if body.contains("=") {
                 value = String(body.drop { $0 != "=" }.dropFirst())
             } else if key.keyType == .bool {
-                value = "true"
+                // `--dhcp`, or `--dhcp true` / `--dhcp false` (MirageOS's spelling).
+                if index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-"), Bool(keyText: arguments[index + 1]) != nil {
+                    index += 1
+                    value = arguments[index]
+                } else {
+                    value = "true"
+                }
             } else {
                 index += 1
                 guard index < arguments.count else { throw .usage("--\(name) needs a value: --\(name)=\(key.keyType.helpName)") }
@@ -164,4 +182,38 @@ struct BuildPlan: Codable, Equatable {
 
 extension String {
     var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
+extension BuildPlan {
+    /// The disk files the configuration owns (`.block("storage", file: "disk.img")`): the device's
+    /// name, the file in `folder` and its size.
+    func ownedDisks(in folder: UnikernelFolder) -> [(name: String, file: URL, size: Int)] {
+        unikernel.devices.compactMap { use in
+            guard let file = use.file, let kind = DeviceKind.named(use.kind) else { return nil }
+            return (kind.deviceName(of: use), URL(fileURLWithPath: file, relativeTo: folder.directory).standardizedFileURL,
+                    use.fileSize ?? 0)
+        }
+    }
+
+    /// Makes each owned disk that is missing: an empty (sparse, all-zero) file of its size.
+    func makeOwnedDisks(in folder: UnikernelFolder) throws(ToolError) -> [String] {
+        var made: [String] = []
+        for disk in ownedDisks(in: folder) where !FileManager.default.fileExists(atPath: disk.file.path) {
+            guard FileManager.default.createFile(atPath: disk.file.path, contents: nil),
+                  truncate(disk.file.path, off_t(disk.size)) == 0 else {
+                throw ToolError("cannot make the disk \(disk.file.path) of block device '\(disk.name)'")
+            }
+            made.append(disk.file.lastPathComponent)
+        }
+        return made
+    }
+
+    /// `--block:NAME=FILE` for each owned disk that exists, for `swiftlet run`, unless
+    /// `arguments` attach that device (a deleted one is not attached: the tender says how to).
+    func ownedDiskArguments(in folder: UnikernelFolder, besides arguments: [String]) -> [String] {
+        ownedDisks(in: folder).compactMap { disk in
+            arguments.contains { $0.hasPrefix("--block:\(disk.name)=") } || !FileManager.default.fileExists(atPath: disk.file.path)
+                ? nil : "--block:\(disk.name)=\(disk.file.path)"
+        }
+    }
 }

@@ -34,7 +34,22 @@ struct CodeGenerator {
             out += "    RuntimeKey(\(swiftStringLiteral(key.name)), doc: \(swiftStringLiteral(key.doc)), "
                 + "default: Keys.\(key.swiftName)) { Keys.\(key.swiftName) = $0 },\n"
         }
-        out += "]) { loop in\n"
+        let fixed = unikernel.keys.filter { !$0.isRuntime }.map { swiftStringLiteral($0.name) }
+        // Runtime keys the other choices would bring (`--dhcp` of `--net=direct` on a socket
+        // unikernel), so the unikernel can say which configuration takes them.
+        var others: [String] = []
+        for device in devices {
+            guard let choice = device.kind.choice else { continue }
+            for option in choice.options {
+                for key in option.implementations[plan.target]?.instantiated(for: device.kind.deviceName(of: device.use)).keys ?? []
+                where key.isRuntime && !unikernel.keys.contains(where: { $0.name == key.name })
+                    && !others.contains(swiftStringLiteral(key.name)) {
+                    others += [swiftStringLiteral(key.name), swiftStringLiteral("--\(choice.key)=\(option.value)")]
+                }
+            }
+        }
+        out += "]" + (fixed.isEmpty ? "" : ", configureKeys: [" + fixed.joined(separator: ", ") + "]")
+            + (others.isEmpty ? "" : ", otherChoiceKeys: [" + others.joined(separator: ", ") + "]") + ") { loop in\n"
         if devices.contains(where: { $0.implementation.expression.contains("platform") }) {
             out += "    let platform = loop.platform\n"
         }

@@ -150,16 +150,35 @@ struct Help {
                 + " (" + (implementations.isEmpty ? "not available yet" : implementations.joined(separator: "; ")) + ")\n"
         }
         text += "\nKeys of \(unikernel.name) (--KEY=VALUE here or, for runtime keys, on the unikernel's command line):\n"
-        // Keys the devices bring: the choice of implementation and what the implementations read.
-        var deviceKeys: [(UnikernelDescription.KeyDeclaration, [Target])] = []
+        // Keys the devices bring: the choice of implementation and what the implementations read,
+        // named as the device is on the platform (`--block:kv`), with each default and where it
+        // applies (a target, a choice: `"dist/kv.img" with --kv_ro=fat`).
+        var deviceKeys: [(key: UnikernelDescription.KeyDeclaration, defaults: [(value: String, target: Target, choice: String?)])] = []
+        func add(_ key: UnikernelDescription.KeyDeclaration, _ target: Target, _ choice: String?, folder: String, disk: String? = nil) {
+            guard !unikernel.keys.contains(where: { $0.name == key.name }) else { return }
+            // The folder of a direct store, the disk the configuration owns (`file: "disk.img"`).
+            let value = key.defaultText == "FOLDER" ? folder + "/" : disk ?? key.defaultText
+            if let index = deviceKeys.firstIndex(where: { $0.key.name == key.name }) {
+                deviceKeys[index].defaults.append((value, target, choice))
+            } else {
+                deviceKeys.append((key, [(value, target, choice)]))
+            }
+        }
         for device in unikernel.devices {
             let kind = DeviceKind.named(device.kind)!
+            let name = kind.deviceName(of: device)
+            let folder = device.name ?? device.label
             for target in Target.allCases {
-                for key in kind.keys(on: target, deviceName: device.name) where !unikernel.keys.contains(where: { $0.name == key.name }) {
-                    if let index = deviceKeys.firstIndex(where: { $0.0.name == key.name }) {
-                        if !deviceKeys[index].1.contains(target) { deviceKeys[index].1.append(target) }
-                    } else {
-                        deviceKeys.append((key, [target]))
+                if let choice = kind.choice {
+                    if let key = kind.choiceKey(on: target) { add(key, target, nil, folder: folder) }
+                    for option in choice.options {
+                        for key in option.implementations[target]?.instantiated(for: name).keys ?? [] {
+                            add(key, target, "--\(choice.key)=\(option.value)", folder: folder)
+                        }
+                    }
+                } else {
+                    for key in kind.implementations[target]?.instantiated(for: name).keys ?? [] {
+                        add(key, target, nil, folder: folder, disk: key.name == "block:\(name)" ? device.file : nil)
                     }
                 }
             }
@@ -168,10 +187,26 @@ struct Help {
             ("--\(key.name)=\(key.keyType.helpName)",
              "\(key.doc) (default: \(key.keyType.display(key.defaultText)); \(key.stage) key; Keys.\(key.swiftName))")
         }
-            + deviceKeys.map { key, targets in
-                ("--\(key.name)=\(key.keyType.helpName)",
-                 "\(key.doc) (default: \(key.keyType.display(key.defaultText)); \(key.stage) key; "
-                    + targets.map(\.rawValue).joined(separator: ", ") + ")")
+            + deviceKeys.map { key, defaults in
+                // One default, or each with where it applies: `--net` is socket on unix only.
+                var groups: [(value: String, targets: [Target], choices: [String])] = []
+                for entry in defaults {
+                    if let index = groups.firstIndex(where: { $0.value == entry.value }) {
+                        if !groups[index].targets.contains(entry.target) { groups[index].targets.append(entry.target) }
+                        if let choice = entry.choice, !groups[index].choices.contains(choice) { groups[index].choices.append(choice) }
+                    } else {
+                        groups.append((entry.value, [entry.target], entry.choice.map { [$0] } ?? []))
+                    }
+                }
+                let targets = Target.allCases.filter { target in defaults.contains { $0.target == target } }
+                let shown = groups.map { group in
+                    key.keyType.display(group.value)
+                        + (groups.count > 1 && !group.choices.isEmpty ? " with " + group.choices.joined(separator: " or ") : "")
+                        + (groups.count > 1 && group.targets.count < targets.count ? " on " + group.targets.map(\.rawValue).joined(separator: ", ") : "")
+                }
+                return ("--\(key.name)=\(key.keyType.helpName)",
+                        "\(key.doc) (default: \(shown.joined(separator: "; ")); \(key.stage) key; "
+                            + targets.map(\.rawValue).joined(separator: ", ") + ")")
             }
         if rows.isEmpty { text += "  (none)\n" }
         let rowWidth = rows.map(\.0.count).max() ?? 0

@@ -18,6 +18,7 @@ struct ImageBuilder {
         }
         let temporary = image.appendingPathExtension("partial")
         let what = "building \(plan.unikernel.name) for \(plan.target.rawValue)"
+        Shell.progress(what + " (dist/\(plan.imageName))")
         // The key-value stores' data: crunch images to link in, disk images in dist/.
         let stores = try StoreAssets(plan: plan, folder: folder).prepare()
         let cObjects = try compileC(try folder.cSources(), in: folder, profile: profile, includePaths: products.includePaths)

@@ -90,6 +90,7 @@ struct ModuleBuilder {
                 let upToDate = (try? String(contentsOf: stamp, encoding: .utf8)) == fingerprint.hex
                     && objects.allSatisfy { FileManager.default.fileExists(atPath: $0.path) }
                 if !upToDate {
+                    Shell.progress("compiling \(module.name) for \(profile.name) (once; cached until its sources change)")
                     try compile(module, sources: sources, into: objects, includePaths: products.includePaths)
                     try? fingerprint.hex.write(to: stamp, atomically: true, encoding: .utf8)
                 }

@@ -31,6 +31,13 @@ enum Shell {
     }
 
     /// Runs a compiler step; on failure throws with the compiler's own message.
+    /// One line on standard error saying what a long step is doing, so the user does not wait
+    /// in silence (`SWIFTLET_QUIET=1` turns these off).
+    static func progress(_ text: String) {
+        guard ProcessInfo.processInfo.environment["SWIFTLET_QUIET"] == nil else { return }
+        FileHandle.standardError.write(Data("swiftlet: \(text)\n".utf8))
+    }
+
     static func compile(_ executable: String, _ arguments: [String], what: String) throws(ToolError) {
         if ProcessInfo.processInfo.environment["SWIFTLET_VERBOSE"] != nil {
             FileHandle.standardError.write(Data(([executable] + arguments).joined(separator: " ").appending("\n").utf8))

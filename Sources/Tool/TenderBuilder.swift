@@ -26,6 +26,7 @@ struct TenderBuilder {
             let swiftc = URL(fileURLWithPath: try Shell.swiftc())
             let unicode = swiftc.deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a")
+            Shell.progress("linking the tender \(name)")
             let partial = tender.appendingPathExtension("partial")
             try Shell.compile(try Shell.cc(), ["-static-pie", "-O2", "-fuse-ld=lld", "-Wl,--gc-sections", "-o", partial.path]
                                 + products.objects.map(\.path) + [unicode.path, "-lm"],

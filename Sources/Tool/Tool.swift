@@ -35,8 +35,15 @@ public struct Tool {
             try format.make(from: tree, to: imageURL)
             output("Wrote \(image): \(tree.files.count) files, \(tree.totalFileBytes) bytes (\(format.rawValue))\n")
         case .configure:
-            let plan = try configure(invocation)
-            output("Configured \(plan.unikernel.name) for \(plan.target.rawValue): swiftlet build makes dist/\(plan.imageName)\n")
+            let plan: BuildPlan
+            do throws(ToolError) {
+                plan = try configure(invocation)
+            } catch {
+                throw error.keepingConfiguration(of: invocation.folder)
+            }
+            let disks = plan.ownedDisks(in: invocation.folder).map { $0.file.lastPathComponent }
+            output("Configured \(plan.unikernel.name) for \(plan.target.rawValue): swiftlet build makes dist/\(plan.imageName)"
+                   + (disks.isEmpty ? "" : "; disk " + disks.joined(separator: ", ") + " is attached by swiftlet run") + "\n")
         case .build:
             let image = try build(invocation)
             output("Built \(relativePath(image))\n")
@@ -45,6 +52,7 @@ public struct Tool {
             let image = try ImageBuilder(home: try SwiftletHome.locate()).build(plan, in: invocation.folder)
             // The disk images of tar and FAT key-value stores, attached unless the user attaches others.
             let images = StoreAssets(plan: plan, folder: invocation.folder).blockArguments(besides: invocation.runtimeArguments)
+                + plan.ownedDiskArguments(in: invocation.folder, besides: invocation.runtimeArguments)
             if plan.target == .virtio {
                 let command = try QEMUCommand(image: relativePath(image), devices: Solo5Manifest(plan: plan).entries,
                                               arguments: images + invocation.runtimeArguments)
@@ -57,10 +65,15 @@ public struct Tool {
             output(try plan(for: invocation).describe())
         case .clean:
             let folder = invocation.folder
+            // The disks the configuration made go too, as MirageOS's `mirage clean` removes them.
+            let saved = (try? Data(contentsOf: folder.planFile)).flatMap { try? JSONDecoder().decode(BuildPlan.self, from: $0) }
+            let disks = (saved?.ownedDisks(in: folder) ?? []).filter { FileManager.default.fileExists(atPath: $0.file.path) }
             for directory in [folder.buildDirectory, folder.distDirectory] {
                 try? FileManager.default.removeItem(at: directory)
             }
-            output("Removed _build and dist\n")
+            for disk in disks { try? FileManager.default.removeItem(at: disk.file) }
+            GeneratedMakefile(folder: folder).remove()
+            output("Removed _build and dist" + disks.map { " and " + $0.file.lastPathComponent }.joined() + "\n")
         }
     }
 
@@ -74,6 +87,8 @@ public struct Tool {
                                  configureArguments: invocation.keyArguments, configFingerprint: fingerprint,
                                  directory: folder.directory)
         let main = try CodeGenerator(plan: plan).mainSource()
+        _ = try plan.makeOwnedDisks(in: folder)
+        GeneratedMakefile(folder: folder).write()
         do {
             try FileManager.default.createDirectory(at: folder.buildDirectory, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
@@ -92,12 +107,28 @@ public struct Tool {
         let folder = invocation.folder
         let saved = (try? Data(contentsOf: folder.planFile)).flatMap { try? JSONDecoder().decode(BuildPlan.self, from: $0) }
         guard let saved, invocation.target == nil, invocation.keyArguments.isEmpty else {
-            if saved == nil && invocation.target == nil && invocation.command == .build {
+            if saved == nil && invocation.target == nil && (invocation.command == .build || invocation.command == .describe) {
                 guard FileManager.default.fileExists(atPath: folder.configFile.path) else {
                     return try configure(invocation)  // reports the missing config.swift
                 }
                 throw ToolError("\(folder.directory.lastPathComponent) is not configured",
                                 hint: "run swiftlet configure -t TARGET first (or swiftlet run -t TARGET)")
+            }
+            // A target alone (`swiftlet run -t hvt`) keeps the keys the earlier configure gave,
+            // and says so; keys given now replace them.
+            if let saved, let target = invocation.target, invocation.keyArguments.isEmpty, !saved.configureArguments.isEmpty {
+                var keeping = invocation
+                keeping.keyArguments = saved.configureArguments
+                let keys = saved.configureArguments.joined(separator: " ")
+                do throws(ToolError) {
+                    let plan = try configure(keeping)
+                    errorOutput("swiftlet: configured for \(target.rawValue) with the keys of the earlier configure: \(keys) "
+                                + "(give keys here to replace them)\n")
+                    return plan
+                } catch where error.status == 2 {
+                    errorOutput("swiftlet: the earlier configure's keys (\(keys)) do not apply to \(target.rawValue): \(error.message); "
+                                + "configuring without them\n")
+                }
             }
             return try configure(invocation)
         }
@@ -195,3 +226,17 @@ struct DeviceOption: Equatable {
 }
 
 let swiftletVersion = "0.1.0"
+
+extension ToolError {
+    /// This error, saying that a failed `swiftlet configure` changed nothing: the previous
+    /// configuration (if any) is still what `swiftlet build` builds.
+    func keepingConfiguration(of folder: UnikernelFolder) -> ToolError {
+        guard let data = try? Data(contentsOf: folder.planFile),
+              let saved = try? JSONDecoder().decode(BuildPlan.self, from: data) else { return self }
+        var error = self
+        let kept = "the previous configuration is kept: -t \(saved.target.rawValue)"
+            + (saved.configureArguments.isEmpty ? "" : " " + saved.configureArguments.joined(separator: " "))
+        error.hint = (hint.map { $0 + "\n  " } ?? "") + kept
+        return error
+    }
+}

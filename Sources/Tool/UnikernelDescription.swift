@@ -7,6 +7,9 @@ struct UnikernelDescription: Codable, Equatable {
         var kind: String
         var label: String
         var name: String?
+        /// A disk file the configuration owns (`.block("storage", file: "disk.img")`).
+        var file: String? = nil
+        var fileSize: Int? = nil
     }
 
     struct KeyDeclaration: Codable, Equatable {

@@ -39,28 +39,58 @@ import SwiftletNet
         #expect(hex(stream) == expected.replacingOccurrences(of: " ", with: ""))
     }
 
+    /// Every reader installed reads the capture and writes it back out as a classic pcap file:
+    /// the frames it wrote are the ones recorded, byte for byte. Comparing files, not the
+    /// reader's text, keeps the test independent of how a version prints frames.
     @Test func tcpdumpOrTsharkReadsTheCapture() throws {
-        let readers = [("/usr/bin/tcpdump", ["-nn", "-e", "-r"]), ("/usr/sbin/tcpdump", ["-nn", "-e", "-r"]),
-                       ("/usr/bin/tshark", ["-r"])]
-        guard let (reader, arguments) = readers.first(where: { FileManager.default.isExecutableFile(atPath: $0.0) }) else {
+        let readers = [("/usr/bin/tcpdump", ["-r", "IN", "-w", "OUT"]), ("/usr/sbin/tcpdump", ["-r", "IN", "-w", "OUT"]),
+                       ("/usr/bin/tshark", ["-r", "IN", "-F", "pcap", "-w", "OUT"])]
+        let installed = readers.filter { FileManager.default.isExecutableFile(atPath: $0.0) }
+        guard !installed.isEmpty else {
             print("PcapRecorderTests: skipped reading the capture back: neither tcpdump nor tshark is installed")
             return
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-\(UUID().uuidString).pcap")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try Data(try capture()).write(to: file)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: reader)
-        process.arguments = arguments + [file.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(text.split(separator: "\n").count == 2, "\(reader) read: \(text)")
+        let stream = try capture()
+        let records = pcapRecords(stream)
+        #expect(records.count == 2)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("in.pcap")
+        try Data(stream).write(to: file)
+        for (reader, arguments) in installed where !(reader == "/usr/sbin/tcpdump" && installed.contains { $0.0 == "/usr/bin/tcpdump" }) {
+            let copy = directory.appendingPathComponent("out-\(URL(fileURLWithPath: reader).lastPathComponent).pcap")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: reader)
+            process.arguments = arguments.map { $0 == "IN" ? file.path : $0 == "OUT" ? copy.path : $0 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(reader) could not read the capture")
+            let written = pcapRecords(Array((try? Data(contentsOf: copy)) ?? Data()))
+            #expect(written.map(\.data) == records.map(\.data), "\(reader) read other frames than were recorded")
+            #expect(written.map(\.seconds) == records.map(\.seconds))
+        }
     }
+}
+
+/// The records of a classic little-endian pcap stream (microsecond or nanosecond magic): each
+/// frame's seconds and bytes. Empty when the stream is not one.
+func pcapRecords(_ stream: [UInt8]) -> [(seconds: UInt32, data: [UInt8])] {
+    func word(_ at: Int) -> UInt32 {
+        UInt32(stream[at]) | UInt32(stream[at + 1]) << 8 | UInt32(stream[at + 2]) << 16 | UInt32(stream[at + 3]) << 24
+    }
+    guard stream.count >= 24, word(0) == 0xa1b2_c3d4 || word(0) == 0xa1b2_3c4d else { return [] }
+    var records: [(seconds: UInt32, data: [UInt8])] = []
+    var at = 24
+    while at + 16 <= stream.count {
+        let length = Int(word(at + 8))
+        guard at + 16 + length <= stream.count else { break }
+        records.append((word(at), Array(stream[(at + 16)..<(at + 16 + length)])))
+        at += 16 + length
+    }
+    return records
 }
 
 func hex(_ bytes: [UInt8]) -> String {

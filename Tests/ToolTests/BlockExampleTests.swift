@@ -93,8 +93,8 @@ import Testing
         #expect(result.lines.filter { $0.contains("INF [block] test ") && $0.contains(": passed") }.count >= 10)
         try expectPatternsOnDisk(disk)
 
-        // Without a disk it says how to attach one.
-        let bare = try Support.run(image, [], in: folder, timeout: 30)
+        // Without a disk it says how to attach one (by default it reads the configuration's disk.img).
+        let bare = try Support.run(image, ["--block:storage="], in: folder, timeout: 30)
         #expect(bare.status == 1)
         #expect((bare.stdout + bare.stderr).contains("block device 'storage' is not attached: run the unikernel with --block:storage=FILE"),
                 "\(bare.stdout)\(bare.stderr)")
@@ -166,10 +166,22 @@ import Testing
         let run = try Support.swiftlet(["run", "--", "--block:storage=\(again)", "-l", "*:info"], in: folder, timeout: 300)
         expectAllPassed(run)
         try expectPatternsOnDisk(again)
-        let bare = try Support.swiftlet(["run"], in: folder, timeout: 300)
+        // Plain `swiftlet run` attaches the disk the configuration owns (disk.img, made afresh here).
+        _ = try makeDisk(in: folder)
+        let owned = try Support.swiftlet(["run"], in: folder, timeout: 300)
+        expectAllPassed(owned)
+        try expectPatternsOnDisk(disk)
+        // The tender itself refuses to start it without the disk.
+        let bare = try Support.run(Support.swiftletSPT, ["dist/block.spt"], in: folder, timeout: 120)
         #expect(bare.status == 1)
         #expect(bare.stderr.contains("the unikernel declares block device 'storage' but it is not attached: add --block:storage=FILE"),
                 "\(bare.stderr)")
+        // `swiftlet clean` removes the disk with _build and dist, as `mirage clean` does; configure makes it again.
+        let clean = try Support.swiftlet(["clean"], in: folder, timeout: 60)
+        #expect(clean.status == 0 && clean.stdout.contains("disk.img"), "\(clean.stdout)\(clean.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: disk))
+        let configure = try Support.swiftlet(["configure", "-t", "spt"], in: folder)
+        #expect(configure.status == 0 && FileManager.default.fileExists(atPath: disk), "configure makes disk.img again")
     }
 
     /// hvt runs in a KVM virtual machine: here KVM emulates the guest, so it is slow, but the
@@ -211,6 +223,14 @@ import Testing
         expectAllPassed(Support.Result(status: run.status, stdoutBytes: run.stdoutBytes.filter { $0 != UInt8(ascii: "\r") },
                                        stderr: run.stderr))
         try expectPatternsOnDisk(again)
+        // Plain `swiftlet run` attaches the disk the configuration owns (disk.img, made afresh here).
+        let owned = try makeDisk(in: folder)
+        let ownedRun = try Support.swiftlet(["run"], in: folder, timeout: 300)
+        expectAllPassed(Support.Result(status: ownedRun.status, stdoutBytes: ownedRun.stdoutBytes.filter { $0 != UInt8(ascii: "\r") },
+                                       stderr: ownedRun.stderr))
+        try expectPatternsOnDisk(owned)
+        // Without that disk it refuses to start, and says how to attach one.
+        try FileManager.default.removeItem(atPath: owned)
         let bare = try Support.swiftlet(["run"], in: folder, timeout: 300)
         #expect(bare.status == 1)
         #expect(bare.stderr.contains("block device 'storage' is not attached") && bare.stderr.contains("--block:storage=FILE"),
@@ -239,7 +259,7 @@ import Testing
         #expect(help.stdout.contains("`--block:NAME=FILE`, `--net:NAME=TAP`"))
         // The device's own runtime key, named for it.
         let configure = try Support.swiftlet(["help", "configure"], in: folder)
-        #expect(configure.stdout.contains("--block:storage=STRING  The file that holds block device storage (unix). (default: \"\"; runtime key; unix)"),
+        #expect(configure.stdout.contains("--block:storage=STRING  The file that holds block device storage (unix). (default: \"disk.img\"; runtime key; unix)"),
                 "\(configure.stdout)")
     }
 }

@@ -158,7 +158,17 @@ import Testing
         #expect(try plan(target: .spt).unikernel.keys.map(\.name) == ["hello"])
         #expect(try plan(of: Self.website, target: .spt).unikernel.keys.map(\.name)
             == ["port", "net", "ipv4", "ipv4-gateway", "dhcp", "max-connections", "backlog"])
-        #expect(error { _ = try plan(["--ipv4=10.1.1.1/24"], of: Self.website) }?.message == "--ipv4 does not apply to this configuration")
+        // A key of Swiftlet's stack without --net direct says which choice it needs (issue 18).
+        let needsDirect = error { _ = try plan(["--ipv4=10.1.1.1/24"], of: Self.website) }
+        #expect(needsDirect?.message == "--ipv4 needs --net=direct: it is a key of that implementation")
+        #expect(needsDirect?.hint == "swiftlet configure -t unix --net=direct --ipv4=10.1.1.1/24")
+        #expect(needsDirect?.status == 2)
+        // MirageOS's `--dhcp true` and `--dhcp false` spellings.
+        #expect(try plan(["--net", "direct", "--dhcp", "true"], of: Self.website).keyValues["dhcp"] == "true")
+        #expect(try plan(["--net", "direct", "--dhcp", "false"], of: Self.website).keyValues["dhcp"] == "false")
+        #expect(try plan(["--dhcp", "--net", "direct"], of: Self.website).keyValues["dhcp"] == "true")
+        #expect(error { _ = try plan(["--net=bogus"], of: Self.website) }?.status == 2)
+        #expect(error { _ = try plan(["--net=socket"], of: Self.website, target: .hvt) }?.status == 2)
     }
 
     @Test func httpBesideAStackSharesIt() throws {

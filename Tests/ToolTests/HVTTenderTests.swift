@@ -13,7 +13,7 @@ let kvmUsable: Bool = {
 @Suite(.enabled(if: kvmUsable, "no usable /dev/kvm here: swiftlet-hvt is not tested"))
 struct HVTTenderTests {
     /// Builds the test guest: freestanding C, no SSE, linked with the Solo5 linker script.
-    func buildGuest(badAccess: Bool = false) throws -> URL {
+    func buildGuest(badAccess: Bool = false, x87: Bool = false) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-hvt-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let bin = URL(fileURLWithPath: "/opt/swift/usr/bin")
@@ -22,7 +22,7 @@ struct HVTTenderTests {
         let object = directory.appendingPathComponent("guest.o"), image = directory.appendingPathComponent("guest.hvt")
         let compile = try Support.run(clang, ["--target=x86_64-unknown-linux-gnu", "-O2", "-ffreestanding", "-fno-pic",
             "-fno-stack-protector", "-mno-sse", "-mno-red-zone", "-I", Support.root.appendingPathComponent("Sources/Platforms/Solo5/ABI/include").path]
-            + (badAccess ? ["-DBAD_ACCESS"] : [])
+            + (badAccess ? ["-DBAD_ACCESS"] : []) + (x87 ? ["-DX87"] : [])
             + ["-c", Support.root.appendingPathComponent("Tests/Tenders/hvt-guest.c").path, "-o", object.path], timeout: 60)
         try #require(compile.status == 0, "\(compile.stderr)")
         let link = try Support.run(bin.appendingPathComponent("ld.lld").path, ["-nostdlib", "-static", "--no-pie",
@@ -43,6 +43,16 @@ struct HVTTenderTests {
         let result = try Support.run(Self.tender, ["--mem=64", guest.path, "--", "hello", "world"], timeout: 60)
         #expect(result.stdout == "SUCCESS: hvt guest, command line: hello world\n", "\(result.stdout)\(result.stderr)")
         #expect(result.status == 7, "the guest's halt status is the tender's exit status")
+    }
+
+    /// x87 floating point (what hvt images use instead of SSE) runs: natively on hardware KVM,
+    /// completed by the tender where KVM emulates its guests and cannot run it.
+    @Test func runsX87FloatingPoint() throws {
+        let guest = try buildGuest(x87: true)
+        defer { try? FileManager.default.removeItem(at: guest.deletingLastPathComponent()) }
+        let result = try Support.run(Self.tender, ["--mem=64", guest.path, "--", "x87"], timeout: 60)
+        #expect(result.stdout == "x87: every check passed\nSUCCESS: hvt guest, command line: x87\n", "\(result.stdout)\(result.stderr)")
+        #expect(result.status == 7)
     }
 
     @Test func refusesHypercallsOutsideGuestMemory() throws {

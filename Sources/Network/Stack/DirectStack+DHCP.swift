@@ -31,8 +31,16 @@ extension DirectStack {
     func pollDHCP(now: MonotonicInstant) -> MonotonicInstant? {
         guard var client = dhcp else { return nil }
         if let due = client.nextDeadline, due <= now {
+            let wasSelecting = client.state == .selecting
             let output = client.poll(now: now)
             dhcp = client
+            // A DISCOVER sent again means no server answered the last one: say so, rather than
+            // leave the user waiting in silence.
+            if wasSelecting, client.state == .selecting, !output.transmissions.isEmpty {
+                let wait = client.nextDeadline.map { $0.nanoseconds > now.nanoseconds ? ($0.nanoseconds - now.nanoseconds + 500_000_000) / 1_000_000_000 : 0 }
+                log.warning("no answer from a DHCP server yet; asked again" + (wait.map { ", next try in about \($0) s" } ?? "")
+                            + " (is a DHCP server on the link? or give --ipv4=ADDRESS/PREFIX)")
+            }
             apply(output)
         }
         return dhcp?.nextDeadline
@@ -45,6 +53,7 @@ extension DirectStack {
             log.info("DHCP lease from \(lease.server): \(lease.address)" + (lease.router.map { " via \($0)" } ?? "")
                      + (lease.dnsServers.isEmpty ? "" : ", DNS \(lease.dnsServers.map { $0.description }.joined(separator: " "))"))
             interface.announce()
+            if let settings = interface.settings { logAssembled(settings) }
             addressChanged.wakeAll()
         case .renewed(let lease)?:
             interface.settings = IPv4Settings(address: lease.address, gateway: lease.router)

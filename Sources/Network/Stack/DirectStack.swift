@@ -103,6 +103,7 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
     public func start() async {
         guard !running else { return }
         running = true
+        log.info("interface plugged: MAC \(link.macAddress), MTU \(link.mtu)")
         loop.spawn { await self.receiveFrames() }
         if configuration.addressing == .dhcp {
             startDHCP()
@@ -113,10 +114,19 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
                 await addressChanged.wait(after: seen)
             }
         } else if let settings = interface.settings {
-            log.info("\(link.macAddress) has \(settings.address)" + (settings.gateway.map { " via \($0)" } ?? ""))
             interface.announce()
+            logAssembled(settings)
         }
         await flush()
+    }
+
+    /// The milestones of a stack that has its address, as MirageOS logs them: ARP, IPv4, the stack.
+    func logAssembled(_ settings: IPv4Settings) {
+        let address = settings.address.address
+        log.info("ARP up: answering for \(address), announced it")
+        log.info("IPv4 up: address \(address), netmask \(settings.address.netmask), gateway "
+                 + (settings.gateway.map { $0.description } ?? "none"))
+        log.info("stack assembled: mac=\(link.macAddress), ip=\(settings.address)")
     }
 
     /// Stops receiving after the next frame; sockets stay as they are.
@@ -511,7 +521,15 @@ struct ConnectionKey: Hashable {
 extension DirectStack {
     /// A started stack with the keys' settings: what the generated `main.swift` creates for
     /// `--net direct`. A `gateway` of 0.0.0.0 means none; with `dhcp`, waits for a lease.
-    public static func started(link: Link, loop: RunLoop<P>, ipv4: IPv4Prefix, gateway: IPv4Address, dhcp: Bool) async -> DirectStack {
+    ///
+    /// `addressGiven` says the command line gave `ipv4` explicitly: an address the user typed
+    /// wins over DHCP that was only configured as the default, and the log says so.
+    public static func started(link: Link, loop: RunLoop<P>, ipv4: IPv4Prefix, gateway: IPv4Address, dhcp: Bool,
+                               addressGiven: Bool = false) async -> DirectStack {
+        let dhcp = dhcp && !addressGiven
+        if addressGiven {
+            Logger(source: "net").info("using --ipv4=\(ipv4) from the command line (no DHCP)")
+        }
         let addressing: DirectStackConfiguration.Addressing = dhcp
             ? .dhcp : .fixed(IPv4Settings(address: ipv4, gateway: gateway == .any ? nil : gateway))
         // Boot time and the wall clock differ from run to run; the hardware address from host to host.

@@ -101,6 +101,26 @@ int swiftlet_hvt_get_cpu(struct swiftlet_hvt *vm, uint64_t registers[16], uint64
     return 0;
 }
 
+int swiftlet_hvt_get_x87(struct swiftlet_hvt *vm, uint8_t registers[128], uint16_t *control, uint16_t *status, uint8_t *tags) {
+    struct kvm_fpu fpu;
+    if (ioctl(vm->vcpu, KVM_GET_FPU, &fpu) < 0) return -1;
+    memcpy(registers, fpu.fpr, 128);
+    *control = fpu.fcw;
+    *status = fpu.fsw;
+    *tags = fpu.ftwx;
+    return 0;
+}
+
+int swiftlet_hvt_set_x87(struct swiftlet_hvt *vm, const uint8_t registers[128], uint16_t control, uint16_t status, uint8_t tags) {
+    struct kvm_fpu fpu;
+    if (ioctl(vm->vcpu, KVM_GET_FPU, &fpu) < 0) return -1;
+    memcpy(fpu.fpr, registers, 128);
+    fpu.fcw = control;
+    fpu.fsw = status;
+    fpu.ftwx = tags;
+    return ioctl(vm->vcpu, KVM_SET_FPU, &fpu);
+}
+
 int swiftlet_hvt_set_cpu(struct swiftlet_hvt *vm, const uint64_t registers[16], uint64_t rip, uint64_t rflags,
                          const uint8_t xmm[256]) {
     struct kvm_regs regs;

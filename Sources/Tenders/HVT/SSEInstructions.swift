@@ -5,7 +5,7 @@
 /// left to KVM.
 struct SSEInstruction: Equatable {
     enum Operation { case load, store, exclusiveOr, compareExchange16 }
-    enum Operand: Equatable { case register(Int), memory(UInt64) }
+    typealias Operand = ModRMOperand
 
     let operation: Operation
     /// The XMM register named by the ModRM reg field.
@@ -38,46 +38,9 @@ struct SSEInstruction: Equatable {
         default: return nil
         }
         guard let modrm = next() else { return nil }
-        at += 1
         if operation == .compareExchange16 && ((modrm >> 3) & 7 != 1 || modrm >> 6 == 3) { return nil }
         _ = locked  // one vCPU: the lock prefix changes nothing here
-        let mode = modrm >> 6
-        let register = Int((modrm >> 3) & 7) | (rex & 4 != 0 ? 8 : 0)
-        let rm = Int(modrm & 7)
-        if mode == 3 {
-            return SSEInstruction(operation: operation, register: register,
-                                  operand: .register(rm | (rex & 1 != 0 ? 8 : 0)), length: at)
-        }
-        var address: UInt64 = 0
-        var ripRelative = false
-        var displacementSize = mode == 1 ? 1 : mode == 2 ? 4 : 0
-        if rm == 4 {
-            guard let sib = next() else { return nil }
-            at += 1
-            let index = Int((sib >> 3) & 7) | (rex & 2 != 0 ? 8 : 0)
-            if index != 4 { address &+= registers[index] << UInt64(sib >> 6) }
-            if sib & 7 == 5 && mode == 0 {
-                displacementSize = 4
-            } else {
-                address &+= registers[Int(sib & 7) | (rex & 1 != 0 ? 8 : 0)]
-            }
-        } else if rm == 5 && mode == 0 {
-            ripRelative = true
-            displacementSize = 4
-        } else {
-            address = registers[rm | (rex & 1 != 0 ? 8 : 0)]
-        }
-        guard at + displacementSize <= bytes.count else { return nil }
-        var displacement: Int64 = 0
-        if displacementSize == 1 {
-            displacement = Int64(Int8(bitPattern: bytes[at]))
-        } else if displacementSize == 4 {
-            let raw = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-            displacement = Int64(Int32(bitPattern: raw))
-        }
-        at += displacementSize
-        if ripRelative { address = rip &+ UInt64(at) }
-        address = address &+ UInt64(bitPattern: displacement)
-        return SSEInstruction(operation: operation, register: register, operand: .memory(address), length: at)
+        guard let (register, operand) = ModRMOperand.decode(bytes, at: &at, rex: rex, registers: registers, rip: rip) else { return nil }
+        return SSEInstruction(operation: operation, register: register, operand: operand, length: at)
     }
 }

@@ -65,11 +65,11 @@ func run(_ arguments: [String]) throws(TenderError) -> Int32 {
                               + "or an address outside guest memory) at rip=0x\(String(exit.rip, radix: 16))")
         case 2:
             throw TenderError("invalid guest port access: port=0x\(String(exit.port, radix: 16)) at rip=0x\(String(exit.rip, radix: 16))")
-        case 17 where exit.suberror == 1 && completeSSEInstruction(&machine, memory: memory):
+        case 17 where exit.suberror == 1 && (completeSSEInstruction(&machine, memory: memory)
+                                             || completeX87Instruction(&machine, memory: memory)):
             continue
         case 17 where exit.suberror == 1:
-            throw TenderError("KVM could not emulate the instruction at rip=0x\(String(exit.rip, radix: 16)) "
-                              + "(on hosts whose KVM emulates guests, such as kvm_pvm, SSE instructions fail)")
+            throw TenderError(unemulatedInstructionMessage(&machine, memory: memory, rip: exit.rip))
         default:
             throw TenderError("the virtual CPU stopped (KVM exit \(exit.reason), suberror \(exit.suberror)) at rip=0x\(String(exit.rip, radix: 16))")
         }
@@ -124,6 +124,54 @@ func completeSSEInstruction(_ machine: inout swiftlet_hvt, memory: GuestMemory) 
         }
     }
     return swiftlet_hvt_set_cpu(&machine, registers, rip + UInt64(instruction.length), flags, xmm) == 0
+}
+
+/// Completes the x87 instruction the vCPU stopped at (see `X87Instruction`), for KVM hosts that
+/// emulate their guests; it runs on the host's own x87 unit.
+func completeX87Instruction(_ machine: inout swiftlet_hvt, memory: GuestMemory) -> Bool {
+    var registers = [UInt64](repeating: 0, count: 16)
+    var xmm = [UInt8](repeating: 0, count: 256)
+    var rip: UInt64 = 0, flags: UInt64 = 0
+    guard swiftlet_hvt_get_cpu(&machine, &registers, &rip, &flags, &xmm) == 0, memory.contains(rip, count: 15) else { return false }
+    let bytes = (0..<15).map { memory.pointer(rip + UInt64($0)).load(as: UInt8.self) }
+    guard let instruction = X87Instruction.decode(bytes, registers: registers, rip: rip) else { return false }
+    var state = X87State(registers: [UInt8](repeating: 0, count: 128), control: 0, status: 0, tags: 0)
+    guard swiftlet_hvt_get_x87(&machine, &state.registers, &state.control, &state.status, &state.tags) == 0 else { return false }
+    let done = instruction.execute(&state, registers: &registers, flags: &flags, read: { address, count in
+        memory.contains(address, count: UInt64(count)) ? (0..<count).map { memory.pointer(address + UInt64($0)).load(as: UInt8.self) } : nil
+    }, write: { address, bytes in
+        guard memory.contains(address, count: UInt64(bytes.count)) else { return false }
+        memory.write(bytes, at: address)
+        return true
+    })
+    guard done, swiftlet_hvt_set_x87(&machine, state.registers, state.control, state.status, state.tags) == 0 else { return false }
+    return swiftlet_hvt_set_cpu(&machine, registers, rip + UInt64(instruction.length), flags, xmm) == 0
+}
+
+/// What to say when KVM stops at an instruction neither it nor the tender completes: which
+/// instruction (its mnemonic when the tender knows it, its bytes, x87 or SSE), and what to do.
+func unemulatedInstructionMessage(_ machine: inout swiftlet_hvt, memory: GuestMemory, rip: UInt64) -> String {
+    var bytes: [UInt8] = []
+    if memory.contains(rip, count: 15) { bytes = (0..<15).map { memory.pointer(rip + UInt64($0)).load(as: UInt8.self) } }
+    var registers = [UInt64](repeating: 0, count: 16)
+    var xmm = [UInt8](repeating: 0, count: 256)
+    var ignored: UInt64 = 0, flags: UInt64 = 0
+    _ = swiftlet_hvt_get_cpu(&machine, &registers, &ignored, &flags, &xmm)
+    var opcode = bytes.drop { [0x66, 0xf2, 0xf3, 0xf0, 0x2e, 0x3e, 0x26, 0x36, 0x64, 0x65].contains($0) }
+    if let first = opcode.first, first & 0xf0 == 0x40 { opcode = opcode.dropFirst() }
+    let kind: String
+    if let first = opcode.first, (0xd8...0xdf).contains(first) {
+        kind = X87Instruction.decode(bytes, registers: registers, rip: rip).map { "x87 \($0.mnemonic)" } ?? "an x87 instruction"
+    } else if opcode.first == 0x0f {
+        kind = "an SSE (or other 0f-escaped) instruction"
+    } else {
+        kind = "an instruction"
+    }
+    let hex = bytes.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
+    return "KVM could not run \(kind) at rip=0x\(String(rip, radix: 16)) (bytes \(hex)): this host's KVM emulates its guests "
+        + "(as kvm_pvm does) and swiftlet-hvt completes only the SSE moves and x87 instructions Swiftlet's own images use. "
+        + "Rebuild the unikernel with this Swiftlet (swiftlet build: hvt images are compiled without SSE), "
+        + "or run it on spt (swiftlet configure -t spt), which needs no KVM"
 }
 
 /// Identity page tables and a boot GDT, laid out as Solo5's hvt guests expect: below 64 KiB

@@ -51,17 +51,26 @@ struct DeviceKind {
         }
     }
 
+    /// The choice (`--net=direct`) whose implementation on `target` reads the key `name`, for
+    /// a message that says which choice a key needs.
+    func choice(bringing name: String, on target: Target, deviceName: String) -> String? {
+        guard let choice else { return nil }
+        return choice.options.first { option in
+            option.implementations[target]?.instantiated(for: deviceName).keys.contains { $0.name == name } ?? false
+        }.map { "--\(choice.key)=\($0.value)" }
+    }
+
     /// The implementation on `target` given the keys' values.
     func implementation(on target: Target, keyValues: [String: String]) throws(ToolError) -> DeviceImplementation? {
         guard let choice else { return implementations[target] }
         guard let value = keyValues[choice.key] ?? choice.defaults[target] else { return nil }
         guard let option = choice.options.first(where: { $0.value == value }) else {
-            throw ToolError("--\(choice.key) must be one of " + choice.options.map(\.value).joined(separator: ", ") + ", not '\(value)'")
+            throw .usage("--\(choice.key) must be one of " + choice.options.map(\.value).joined(separator: ", ") + ", not '\(value)'")
         }
         guard let implementation = option.implementations[target] else {
             let possible = choice.options.filter { $0.implementations[target] != nil }.map(\.value)
-            throw ToolError("--\(choice.key)=\(value) is not available on target \(target.rawValue)",
-                            hint: possible.isEmpty ? "no \(kind) on this target yet" : "use --\(choice.key)=" + possible.joined(separator: " or --\(choice.key)="))
+            throw .usage("--\(choice.key)=\(value) is not available on target \(target.rawValue)",
+                         hint: possible.isEmpty ? "no \(kind) on this target yet" : "use --\(choice.key)=" + possible.joined(separator: " or --\(choice.key)="))
         }
         return implementation
     }

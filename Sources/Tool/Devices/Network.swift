@@ -45,7 +45,7 @@ extension DeviceKind {
         DeviceImplementation(
             typeName: "DirectStack<\(link), \(platform.platformType)>",
             expression: "await DirectStack.started(link: \(linkExpression), loop: loop, "
-                + "ipv4: Keys.ipv4, gateway: Keys.ipv4Gateway, dhcp: Keys.dhcp)",
+                + "ipv4: Keys.ipv4, gateway: Keys.ipv4Gateway, dhcp: Keys.dhcp, addressGiven: RuntimeArguments.wasGiven(\"ipv4\"))",
             modules: ["SwiftletNet"], keys: extraKeys + directStackKeys, solo5Device: platform == .unix ? nil : .network)
     }
 }

@@ -53,8 +53,8 @@ extension DeviceKind {
         var block = unixBlock
         block.keys = [UnikernelDescription.KeyDeclaration(
             name: "block:NAME", type: "string", defaultText: format.builtImagePath(for: "NAME"),
-            doc: "The \(format.rawValue) image holding key-value store NAME (unix; swiftlet build makes "
-                + format.builtImagePath(for: "NAME") + ").", stage: "runtime")]
+            doc: "The disk image holding key-value store NAME (unix; swiftlet build makes it for --kv_ro=tar or fat).",
+            stage: "runtime")]
         return block
     }
 

@@ -70,6 +70,7 @@ public struct Solo5Network: NetworkInterface {
         let mac = info.mac_address
         macAddress = MACAddress(mac.0, mac.1, mac.2, mac.3, mac.4, mac.5)
         mtu = Int(info.mtu)
+        Logger(source: "net").info("network device '" + name + "' attached by the tender")
     }
 
     public func receive(into buffer: inout [UInt8]) async throws(NetError) -> Int {

@@ -127,9 +127,20 @@ func errorText(_ code: Int32) -> String {
 extension TapDevice {
     /// Opens tap device `name` for the generated `main.swift` (`--net direct` on unix); if it
     /// cannot be opened, says why and what to do, and exits with status 1.
+    ///
+    /// The interface must exist: opening a missing one would create a fresh tap that nothing on
+    /// the host is connected to, and the unikernel would be unreachable without saying why.
     public static func attach(name: String, loop: RunLoop<UnixPlatform>) -> TapDevice {
+        guard if_nametoindex(name) != 0 else {
+            Logger(source: "net").error("there is no network interface '\(name)': create the tap device first "
+                + "(ip tuntap add dev \(name) mode tap; ip addr add 10.0.0.1/24 dev \(name); ip link set \(name) up), "
+                + "or choose an existing one with --interface=NAME")
+            loop.platform.exit(status: 1)
+        }
         do {
-            return try TapDevice(name: name, loop: loop)
+            let device = try TapDevice(name: name, loop: loop)
+            Logger(source: "net").info("plugged into tap device \(name)")
+            return device
         } catch {
             Logger(source: "net").error("cannot attach tap device '\(name)': \(error)"
                 + " (create it with `ip tuntap add dev \(name) mode tap`, or choose another with --interface=NAME)")

@@ -57,6 +57,10 @@ int swiftlet_hvt_set_cpu(struct swiftlet_hvt *vm, const uint64_t registers[16], 
                          const uint8_t xmm[256]);
 
 /// Runs the vCPU until it exits to the tender.
+/// The x87 state: ST(0)..ST(7) in stack order, 16 bytes each (80-bit values in the first 10),
+/// the control and status words and the abridged tag byte (bit i: physical register i in use).
+int swiftlet_hvt_get_x87(struct swiftlet_hvt *vm, uint8_t registers[128], uint16_t *control, uint16_t *status, uint8_t *tags);
+int swiftlet_hvt_set_x87(struct swiftlet_hvt *vm, const uint8_t registers[128], uint16_t control, uint16_t status, uint8_t tags);
 int swiftlet_hvt_run(struct swiftlet_hvt *vm, struct swiftlet_hvt_exit *exit);
 
 #endif
