@@ -45,7 +45,7 @@ enum ModuleCatalog {
                       dependencies: [], isTargetIndependent: true,
                       archives: ["/usr/lib/x86_64-linux-gnu/libbearssl.a"]),
         LibraryModule(name: "SwiftletCrypto", path: "Sources/Crypto", language: .swift,
-                      dependencies: ["CBearSSL"], isTargetIndependent: true),
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "CBearSSL"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
                       dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,
