@@ -89,10 +89,12 @@ __attribute__((target("sse2"))) double ceil(double x) {
 }
 #endif
 
-// Seeds for the standard library's hashing. Solo5 offers no entropy source, so this mixes the
-// CPU's timestamp counter: unpredictable enough to vary hash seeds between runs, NOT fit for
-// cryptography (a RandomDevice for Solo5 targets must come from elsewhere).
+// Seeds for the standard library's hashing: from the CPU's entropy instructions (entropy.c)
+// where it has them. Without them the timestamp counter is mixed instead: unpredictable enough
+// to vary hash seeds between runs, NOT fit for cryptography, which never comes here (random
+// devices and the stack's secrets refuse to start without a source: Platform.requireEntropy).
 void arc4random_buf(void *buffer, size_t n) {
+    if (swiftlet_entropy_fill(buffer, n)) return;
     uint64_t state = swiftlet_platform_cpu_ticks() ^ 0x9e3779b97f4a7c15ULL;
     unsigned char *bytes = buffer;
     for (size_t i = 0; i < n; i++) {
@@ -454,6 +456,26 @@ void __stack_chk_fail(void) {
     swiftlet_console_flush_pending();
     solo5_console_write(message, sizeof message - 1);
     solo5_abort();
+}
+
+// The checked copies of _FORTIFY_SOURCE, which Debian's libbearssl.a calls: `capacity` is the
+// destination's size as the compiler knew it.
+static void fortify_fail(void) {
+    static const char message[] = "Swiftlet: buffer overflow detected; aborting\n";
+    solo5_console_write(message, sizeof message - 1);
+    solo5_abort();
+}
+void *__memcpy_chk(void *to, const void *from, size_t n, size_t capacity) {
+    if (n > capacity) fortify_fail();
+    return memcpy(to, from, n);
+}
+void *__memmove_chk(void *to, const void *from, size_t n, size_t capacity) {
+    if (n > capacity) fortify_fail();
+    return memmove(to, from, n);
+}
+void *__memset_chk(void *to, int value, size_t n, size_t capacity) {
+    if (n > capacity) fortify_fail();
+    return memset(to, value, n);
 }
 
 __attribute__((weak)) void swiftlet_platform_devices_init(void) {}
