@@ -37,6 +37,8 @@ enum ModuleCatalog {
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletHTTP", path: "Sources/HTTP", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
+        LibraryModule(name: "SwiftletX509", path: "Sources/X509", language: .swift,
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
                       dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,
