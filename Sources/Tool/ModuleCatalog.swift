@@ -21,6 +21,9 @@ struct LibraryModule: Equatable {
     /// Whether SwiftPM builds it too (for `swift test`). The unikernel bindings are freestanding
     /// code (their own `malloc`, `_start`) that only the tool builds, for their target.
     var isInPackage = true
+    /// Static libraries of the system the module's code calls (absolute paths), linked into
+    /// every image that has the module.
+    var archives: [String] = []
 
     var includePath: String { path + "/include" }
 }
@@ -37,8 +40,14 @@ enum ModuleCatalog {
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletHTTP", path: "Sources/HTTP", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
+        // Cryptography: BearSSL's headers and a C shim over them, and the Swift API.
+        LibraryModule(name: "CBearSSL", path: "Sources/Crypto/BearSSL", language: .c,
+                      dependencies: [], isTargetIndependent: true,
+                      archives: ["/usr/lib/x86_64-linux-gnu/libbearssl.a"]),
+        LibraryModule(name: "SwiftletCrypto", path: "Sources/Crypto", language: .swift,
+                      dependencies: ["CBearSSL"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletX509", path: "Sources/X509", language: .swift,
-                      dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
                       dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,
