@@ -107,4 +107,30 @@ import Testing
         let spliced = ECPrivateKeyDocument(scalar: ours.rawRepresentation, publicKey: Self.newKey().publicKey.x963Representation)
         #expect(throws: X509Error.self) { try P256.Signing.PrivateKey(pemRepresentation: spliced.pkcs8PEM) }
     }
+
+    /// What a TLS client checks in CertificateVerify: a signature over bytes with a certificate's key.
+    @Test func signaturesOverMessagesWithOpenSSLKeys() throws {
+        guard let openssl = try OpenSSL.make() else { return }
+        defer { openssl.cleanUp() }
+        try openssl.write(Array("TLS 1.3, server CertificateVerify".utf8), to: "message")
+        let cases: [(key: [String], sign: [String], algorithm: SignatureAlgorithm)] = [
+            (["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], ["-sha256"], .ecdsa(.sha256)),
+            (["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"], ["-sha384"], .ecdsa(.sha384)),
+            (["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+             ["-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"],
+             .rsaPSS(hash: .sha256, maskHash: .sha256, saltLength: 32)),
+            (["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], ["-sha512"], .rsaPKCS1(.sha512)),
+        ]
+        for (index, item) in cases.enumerated() {
+            try openssl.succeed(["genpkey"] + item.key + ["-out", "key\(index).pem"])
+            try openssl.succeed(["pkey", "-in", "key\(index).pem", "-pubout", "-outform", "DER", "-out", "public\(index).der"])
+            try openssl.succeed(["dgst"] + item.sign + ["-sign", "key\(index).pem", "-out", "signature\(index)", "message"])
+            let key = try SubjectPublicKeyInfo(derEncoded: try openssl.readBytes("public\(index).der"))
+            let message = try openssl.readBytes("message")
+            let signature = try openssl.readBytes("signature\(index)")
+            #expect(key.isValidSignature(signature, for: message, algorithm: item.algorithm), "\(item.algorithm)")
+            #expect(!key.isValidSignature(signature, for: message + [0], algorithm: item.algorithm), "\(item.algorithm)")
+            #expect(!key.isValidSignature(signature, for: message, algorithm: .ecdsa(.sha1)))
+        }
+    }
 }

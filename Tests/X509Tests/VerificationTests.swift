@@ -49,6 +49,11 @@ import Testing
             try verify(pki.signedByLeaf, intermediates: [], anchors: [pki.leaf], host: "victim.example.test")
         }
         #expect(throws: CertificateError.usageNotAllowed) { try verify(pki.clientLeaf) }
+        #expect(pki.strangeLeaf.extensions.unhandledCriticalExtensions.map(\.description) == ["1.3.6.1.4.1.55555.1"])
+        #expect(throws: CertificateError.unhandledCriticalExtension) { try verify(pki.strangeLeaf) }
+        // Same name as the root, other key: the intermediate's authority key identifier rules it out.
+        #expect(pki.impostorRoot.subject == pki.root.subject)
+        #expect(throws: CertificateError.unknownIssuer) { try verify(anchors: [pki.impostorRoot]) }
         #expect(throws: CertificateError.pathLengthExceeded) {
             try verify(pki.deepLeaf, intermediates: [pki.deepIntermediate, pki.intermediate])
         }
