@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
         .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
+        .library(name: "SwiftletX509", targets: ["SwiftletX509"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -39,6 +40,7 @@ let package = Package(
         // BearSSL (the system's libbearssl-dev, linked statically) and the Swift API over it.
         .target(name: "CBearSSL", path: "Sources/Crypto/BearSSL", linkerSettings: [.linkedLibrary(":libbearssl.a")]),
         .target(name: "SwiftletCrypto", dependencies: ["SwiftletDevices", "SwiftletRuntime", "CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
+        .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], path: "Sources/X509"),
         .target(
             name: "SwiftletUnix",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
@@ -68,6 +70,10 @@ let package = Package(
             name: "HTTPTests",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletHTTP"],
             path: "Tests/HTTPTests"),
+        .testTarget(
+            name: "X509Tests",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"],
+            path: "Tests/X509Tests"),
         .testTarget(
             name: "UnixPlatformTests",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix"],

@@ -46,6 +46,8 @@ enum ModuleCatalog {
                       archives: ["/usr/lib/x86_64-linux-gnu/libbearssl.a"]),
         LibraryModule(name: "SwiftletCrypto", path: "Sources/Crypto", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime", "CBearSSL"], isTargetIndependent: true),
+        LibraryModule(name: "SwiftletX509", path: "Sources/X509", language: .swift,
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
                       dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,
