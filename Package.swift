@@ -8,6 +8,7 @@
 //   Network/            our TCP/IP stack: wire formats, interface, TCP, DHCP, link devices
 //   Storage/            block helpers and key-value stores: crunch, tar, FAT, the writable log store
 //   HTTP/               the HTTP/1.1 server, router, middleware and static files
+//   ACME/               JSON, JWS and the ACME client (RFC 8555) that gets certificates
 //   Platforms/<target>/ one binding of the platform interface per target
 //   Configuration/      the vocabulary of a unikernel's config.swift
 //   Platforms/Solo5/    the spt/hvt bindings (built by the tool only) and the Solo5 ABI
@@ -25,6 +26,7 @@ let package = Package(
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
+        .library(name: "SwiftletACME", targets: ["SwiftletACME"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -35,6 +37,7 @@ let package = Package(
         .target(name: "SwiftletNet", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Network"),
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
+        .target(name: "SwiftletACME", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletStorage"], path: "Sources/ACME"),
         .target(
             name: "SwiftletUnix",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
@@ -64,6 +67,10 @@ let package = Package(
             name: "HTTPTests",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletHTTP"],
             path: "Tests/HTTPTests"),
+        .testTarget(
+            name: "ACMETests",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletACME"],
+            path: "Tests/ACMETests"),
         .testTarget(
             name: "UnixPlatformTests",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix"],
