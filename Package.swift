@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
+        .library(name: "SwiftletX509", targets: ["SwiftletX509"]),
         .library(name: "SwiftletACME", targets: ["SwiftletACME"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
@@ -37,6 +38,7 @@ let package = Package(
         .target(name: "SwiftletNet", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Network"),
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
+        .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/X509"),
         .target(name: "SwiftletACME", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletStorage"], path: "Sources/ACME"),
         .target(
             name: "SwiftletUnix",
@@ -67,6 +69,10 @@ let package = Package(
             name: "HTTPTests",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletHTTP"],
             path: "Tests/HTTPTests"),
+        .testTarget(
+            name: "X509Tests",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletX509"],
+            path: "Tests/X509Tests"),
         .testTarget(
             name: "ACMETests",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletACME"],

@@ -37,6 +37,8 @@ enum ModuleCatalog {
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletHTTP", path: "Sources/HTTP", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
+        LibraryModule(name: "SwiftletX509", path: "Sources/X509", language: .swift,
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletACME", path: "Sources/ACME", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletStorage"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
