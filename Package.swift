@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
         .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/X509"),
-        .target(name: "SwiftletACME", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletStorage"], path: "Sources/ACME"),
+        .target(name: "SwiftletACME", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletStorage", "SwiftletX509"], path: "Sources/ACME"),
         .target(
             name: "SwiftletUnix",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
@@ -75,7 +75,7 @@ let package = Package(
             path: "Tests/X509Tests"),
         .testTarget(
             name: "ACMETests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletACME"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletX509", "SwiftletACME"],
             path: "Tests/ACMETests"),
         .testTarget(
             name: "UnixPlatformTests",

@@ -40,7 +40,7 @@ enum ModuleCatalog {
         LibraryModule(name: "SwiftletX509", path: "Sources/X509", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletACME", path: "Sources/ACME", language: .swift,
-                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletStorage"], isTargetIndependent: true),
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletStorage", "SwiftletX509"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
                       dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,

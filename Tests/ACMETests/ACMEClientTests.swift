@@ -22,8 +22,11 @@ import Testing
         #expect(account.isNew)
         #expect(account.url == FakeCA.base + "/my-account/id1")
         #expect(account.contact == ["mailto:admin@example.org"])
-        let pem = try await client.obtainCertificate(for: ["example.org"], csr: [0x30, 0x03, 0x02, 0x01, 0x00], responder: responder)
-        #expect(pem == FakeCA.pem("id2"))
+        let chain = try await client.obtainCertificate(for: ["example.org"], csr: [0x30, 0x03, 0x02, 0x01, 0x00], responder: responder)
+        #expect(chain.pem == FakeCA.chainPEM)
+        #expect(chain.certificates.count == 2)
+        #expect(chain.leaf.extensions.dnsNames == ["example.org", "a.example", "b.example"])
+        #expect(chain.notAfter.secondsSinceEpoch - chain.notBefore.secondsSinceEpoch == 90 * 86_400)
         #expect(ca.issuedCertificates == 1)
 
         // The validator got token.thumbprint from the responder, which forgot it afterwards.
@@ -76,8 +79,8 @@ import Testing
         ca.rejectNoncesOnPosts = [3]  // the newOrder
         let client = client()
         try await client.findOrCreateAccount(contact: [], termsOfServiceAgreed: true)
-        let pem = try await client.obtainCertificate(for: ["example.org"], csr: [1], responder: responder)
-        #expect(pem.hasPrefix("-----BEGIN CERTIFICATE-----"))
+        let chain = try await client.obtainCertificate(for: ["example.org"], csr: [1], responder: responder)
+        #expect(chain.covers(["EXAMPLE.org"]))
         #expect(client.badNonceRetries == 1)
     }
 
@@ -155,6 +158,14 @@ import Testing
         _ = try await client.obtainCertificate(for: ["a.example", "b.example"], csr: [1], responder: responder)
         #expect(ca.validations.count == 2)
         #expect(time.sleeps == Array(repeating: .milliseconds(1500), count: 6))
+    }
+
+    @Test func aCertificateForOtherNamesIsRefused() async throws {
+        let client = client()
+        try await client.findOrCreateAccount(contact: [], termsOfServiceAgreed: true)
+        await #expect(throws: ACMEError.unexpectedResponse("the issued certificate does not name c.example")) {
+            try await client.obtainCertificate(for: ["c.example"], csr: [1], responder: responder)
+        }
     }
 
     @Test func anOrderNeedsAnAccount() async {

@@ -291,15 +291,39 @@ final class FakeCA: ACMETransport {
         return json(200, orderJSON(id), headers)
     }
 
-    static func pem(_ id: String) -> String {
-        "-----BEGIN CERTIFICATE-----\nMIIB\(id)\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIBroot\n-----END CERTIFICATE-----\n"
-    }
+    /// What the CA issues: a certificate for example.org, a.example and b.example (P-256,
+    /// 90 days from 2026-12-04 20:24:29 UTC) and a root, made once with openssl.
+    static let chainPEM = """
+-----BEGIN CERTIFICATE-----
+MIIBsTCCAVagAwIBAgIUfqYGrAy3hGeHqVbSLB/NBCFWffMwCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLZXhhbXBsZS5vcmcwHhcNMjYxMjA0MjAyNDI5WhcNMjcwMzA0
+MjAyNDI5WjAWMRQwEgYDVQQDDAtleGFtcGxlLm9yZzBZMBMGByqGSM49AgEGCCqG
+SM49AwEHA0IABFBNe+iGi1Gz7O2J0EiBw9XpMv71c4blcr7Vy3MqDVoMVHTLu2p+
+M9Br1rqGSaRuF9/b2EwPmqu7IfGPEuQOtwCjgYEwfzAdBgNVHQ4EFgQU0ZGSNh8m
+7VcOy1Yy2IdamWrKK2wwHwYDVR0jBBgwFoAU0ZGSNh8m7VcOy1Yy2IdamWrKK2ww
+DwYDVR0TAQH/BAUwAwEB/zAsBgNVHREEJTAjggtleGFtcGxlLm9yZ4IJYS5leGFt
+cGxlggliLmV4YW1wbGUwCgYIKoZIzj0EAwIDSQAwRgIhAN95TLoeDUGyfejDeGB7
+LNcfLNO22J8QjYTIOxFfxdRBAiEA/U12rY4c4/t9tqQ5nI+4+Aqr9Ul1drAulsnx
+CgPSKJo=
+-----END CERTIFICATE-----
+-----BEGIN CERTIFICATE-----
+MIIBhDCCASmgAwIBAgIUFn9PblSX5w3rP+mAle3lX+mDQFIwCgYIKoZIzj0EAwIw
+FzEVMBMGA1UEAwwMRmFrZSBDQSByb290MB4XDTI2MTIwNDIwMjQyOVoXDTM2MTIw
+MTIwMjQyOVowFzEVMBMGA1UEAwwMRmFrZSBDQSByb290MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEIDQ8r/QZbRNVpMDGy/0+RSjPopYP7elywVkQOoWpJ7yPf46F
+BCel7qaaqrRkcbo9ixwKwKc8zegIcetmnN2/J6NTMFEwHQYDVR0OBBYEFKvstBuo
+wgzsJtg9nPM8j7x5oPP3MB8GA1UdIwQYMBaAFKvstBuowgzsJtg9nPM8j7x5oPP3
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAMA/MHr8R/ztv/BN
+tTLGVXCShAWrNf8Zlr+Z81VjwAD/AiEAvPKpDhyEg1ynC8GZJDunYO8q3fzJwXrz
+nT0iBvCqUuM=
+-----END CERTIFICATE-----
+"""
 
     private func certificate(id: String, request: ACMEHTTPRequest) -> ACMEHTTPResponse {
         guard orders[id]?.status == "valid" else { return problem(404, "malformed", "No such certificate") }
         var headers = headers()
         headers.add("Content-Type", "application/pem-certificate-chain; charset=utf-8")
-        return ACMEHTTPResponse(status: 200, headers: headers, body: Array(FakeCA.pem(id).utf8))
+        return ACMEHTTPResponse(status: 200, headers: headers, body: Array(FakeCA.chainPEM.utf8))
     }
 
     // Helpers.

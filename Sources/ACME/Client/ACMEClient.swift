@@ -13,7 +13,7 @@ import SwiftletRuntime
 /// let client = ACMEClient(directoryURL: "https://localhost:14000/dir", transport: https,
 ///                         accountKey: accountKey, time: time)
 /// _ = try await client.findOrCreateAccount(contact: ["mailto:admin@example.org"], termsOfServiceAgreed: true)
-/// let pem = try await client.obtainCertificate(for: ["example.org"], csr: csrDER, responder: responder)
+/// let chain = try await client.obtainCertificate(for: ["example.org"], csr: csrDER, responder: responder)
 /// ```
 public final class ACMEClient<Transport: ACMETransport, Key: JWSSigningKey, Time: TimeDevice> {
     /// The directory URL, e.g. Let's Encrypt's `https://acme-v02.api.letsencrypt.org/directory`.
@@ -187,22 +187,18 @@ public final class ACMEClient<Transport: ACMETransport, Key: JWSSigningKey, Time
         return current
     }
 
-    /// The certificate chain of a valid order, as PEM (the end-entity certificate first).
-    public func downloadCertificate(_ order: ACMEOrder) async throws(ACMEError) -> String {
+    /// The certificate chain of a valid order (the end-entity certificate first).
+    public func downloadCertificate(_ order: ACMEOrder) async throws(ACMEError) -> ACMECertificateChain {
         guard let url = order.certificate else { throw .unexpectedResponse("order has no certificate URL") }
         let response = try await post(url, payload: nil, accept: "application/pem-certificate-chain")
         guard response.status == 200 else { throw failure(response, "certificate") }
-        let pem = String(decoding: response.body, as: UTF8.self)
-        guard pem.utf8.starts(with: "-----BEGIN CERTIFICATE-----".utf8) else {
-            throw .unexpectedResponse("certificate is not a PEM chain")
-        }
-        return pem
+        return try ACMECertificateChain(pem: String(decoding: response.body, as: UTF8.self))
     }
 
     /// The whole issuance for `names` with an account already found or created: order, HTTP-01
     /// for every authorization, finalize with `csr` (DER; it must name `names` in its SAN), and
-    /// the PEM chain.
-    public func obtainCertificate(for names: [String], csr: [UInt8], responder: HTTP01Responder) async throws(ACMEError) -> String {
+    /// the chain, which must name all of `names`.
+    public func obtainCertificate(for names: [String], csr: [UInt8], responder: HTTP01Responder) async throws(ACMEError) -> ACMECertificateChain {
         guard account != nil else { throw .unsupported("no account: call findOrCreateAccount first") }
         var order = try await newOrder(for: names)
         log.info("order \(order.url) for \(names.joined(separator: ", ")): \(order.status)")
@@ -220,9 +216,12 @@ public final class ACMEClient<Transport: ACMETransport, Key: JWSSigningKey, Time
             throw .problem(problem)
         }
         if order.status == "ready" { order = try await finalize(order, csr: csr) }
-        let pem = try await downloadCertificate(order)
-        log.info("certificate issued for \(names.joined(separator: ", "))")
-        return pem
+        let chain = try await downloadCertificate(order)
+        guard chain.covers(names) else {
+            throw .unexpectedResponse("the issued certificate does not name " + names.joined(separator: ", "))
+        }
+        log.info("certificate issued for \(names.joined(separator: ", ")), valid until \(CivilTime(chain.notAfter).description)")
+        return chain
     }
 
     // MARK: Requests
