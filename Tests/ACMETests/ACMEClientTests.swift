@@ -101,6 +101,16 @@ import Testing
         #expect(try await client.newOrder(for: ["example.org"]).status == "pending")
     }
 
+    @Test func moreBadNonceRetriesWhenConfigured() async throws {
+        ca.rejectNoncesOnPosts = [3, 4, 5]
+        var configuration = ACMEClientConfiguration()
+        configuration.maxBadNonceRetries = 3
+        let client = client(configuration: configuration)
+        try await client.findOrCreateAccount(contact: [], termsOfServiceAgreed: true)
+        #expect(try await client.newOrder(for: ["example.org"]).status == "pending")
+        #expect(client.badNonceRetries == 3)
+    }
+
     @Test func problemDocumentsAreLoggedAsTheCAWroteThem() async throws {
         ca.rejectedNames = ["bad.example"]
         let lines = LogCapture()

@@ -257,11 +257,11 @@ public final class ACMEClient<Transport: ACMETransport, Key: JWSSigningKey, Time
 
     /// A JWS-signed POST of `payload` (`nil`: POST-as-GET) to `url`, signed with the `kid` of
     /// the account or, with `signedWithKey`, the account key's `jwk`. Any answer of 400 or
-    /// more is thrown as the CA's problem, after one retry on `badNonce`; problems other than
+    /// more is thrown as the CA's problem, after `maxBadNonceRetries` retries on `badNonce`; problems other than
     /// `expected` are logged.
     func post(_ url: String, payload: JSONValue?, accept: String? = nil, signedWithKey: Bool = false,
               expected: String? = nil) async throws(ACMEError) -> ACMEHTTPResponse {
-        var retried = false
+        var retries = 0
         while true {
             let nonce = try await freshNonce()
             var keyID: String?
@@ -277,8 +277,8 @@ public final class ACMEClient<Transport: ACMETransport, Key: JWSSigningKey, Time
             let response = try await send(ACMEHTTPRequest(method: .post, url: url, headers: headers, body: JSONWriter.bytes(jws)))
             guard response.status >= 400 else { return response }
             let problem = ACMEClient.problem(in: response)
-            if problem.isACMEError("badNonce"), !retried {
-                retried = true
+            if problem.isACMEError("badNonce"), retries < configuration.maxBadNonceRetries {
+                retries += 1
                 badNonceRetries += 1
                 log.debug("badNonce from \(url); retrying with the nonce it carried")
                 continue

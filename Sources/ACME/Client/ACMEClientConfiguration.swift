@@ -6,6 +6,9 @@ public struct ACMEClientConfiguration: Sendable {
     public var defaultPollInterval: Duration = .seconds(1)
     /// The longest wait between polls, whatever `Retry-After` asks for.
     public var maxPollInterval: Duration = .seconds(30)
+    /// How many times in a row one request is signed again after a `badNonce` rejection (the
+    /// request was not acted on, so repeating it is safe; pebble rejects 5% of nonces on purpose).
+    public var maxBadNonceRetries = 1
     /// The largest response body read (a certificate chain is a few kilobytes).
     public var maxResponseBytes = 256 * 1024
     /// The `User-Agent` of every request (RFC 8555 section 6.1 asks for one).
