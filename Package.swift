@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
+        .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
         .library(name: "SwiftletX509", targets: ["SwiftletX509"]),
         .library(name: "SwiftletACME", targets: ["SwiftletACME"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
@@ -38,8 +39,11 @@ let package = Package(
         .target(name: "SwiftletNet", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Network"),
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
+        // BearSSL (the system's libbearssl-dev, linked statically) and the Swift API over it.
+        .target(name: "CBearSSL", path: "Sources/Crypto/BearSSL", linkerSettings: [.linkedLibrary(":libbearssl.a")]),
+        .target(name: "SwiftletCrypto", dependencies: ["CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
         .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/X509"),
-        .target(name: "SwiftletACME", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletStorage", "SwiftletX509"], path: "Sources/ACME"),
+        .target(name: "SwiftletACME", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletCrypto", "SwiftletX509"], path: "Sources/ACME"),
         .target(
             name: "SwiftletUnix",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
@@ -75,12 +79,13 @@ let package = Package(
             path: "Tests/X509Tests"),
         .testTarget(
             name: "ACMETests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletX509", "SwiftletACME"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletCrypto", "SwiftletX509", "SwiftletACME"],
             path: "Tests/ACMETests"),
         .testTarget(
             name: "UnixPlatformTests",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix"],
             path: "Tests/UnixPlatformTests"),
+        .testTarget(name: "CryptoTests", dependencies: ["SwiftletCrypto"], path: "Tests/CryptoTests"),
         .testTarget(
             name: "ToolTests",
             dependencies: ["SwiftletTool", "SwiftletConfig", "SwiftletStorage", "swiftlet"],

@@ -9,10 +9,13 @@ import Testing
     let time = RecordingTime()
     let responder = HTTP01Responder()
 
-    init() { ca.responder = responder }
+    init() {
+        ca.responder = responder
+        ca.verifySignature = TestKey.verify
+    }
 
-    func client(key: TestKey = TestKey(seed: 1), configuration: ACMEClientConfiguration = ACMEClientConfiguration())
-        -> ACMEClient<FakeCA, TestKey, RecordingTime> {
+    func client(key: ES256Key = TestKey.make(1), configuration: ACMEClientConfiguration = ACMEClientConfiguration())
+        -> ACMEClient<FakeCA, ES256Key, RecordingTime> {
         ACMEClient(directoryURL: FakeCA.directoryURL, transport: ca, accountKey: key, time: time, configuration: configuration)
     }
 
@@ -55,15 +58,15 @@ import Testing
     }
 
     @Test func findsTheAccountOfAKnownKey() async throws {
-        let first = client(key: TestKey(seed: 7))
+        let first = client(key: TestKey.make(7))
         let created = try await first.findOrCreateAccount(contact: [], termsOfServiceAgreed: true)
         let postsBefore = ca.payloads.count
-        let second = client(key: TestKey(seed: 7))
+        let second = client(key: TestKey.make(7))
         let found = try await second.findOrCreateAccount(contact: ["mailto:other@example.org"], termsOfServiceAgreed: true)
         #expect(!found.isNew)
         #expect(found.url == created.url)
         #expect(ca.payloads.count == postsBefore + 1)  // onlyReturnExisting only, nothing created
-        let third = try await client(key: TestKey(seed: 8)).findOrCreateAccount(contact: [], termsOfServiceAgreed: true)
+        let third = try await client(key: TestKey.make(8)).findOrCreateAccount(contact: [], termsOfServiceAgreed: true)
         #expect(third.isNew && third.url != created.url)
     }
 
@@ -178,6 +181,20 @@ import Testing
         }
     }
 
+    @Test func aBadSignatureIsRefusedByTheCA() async throws {
+        struct WrongKey: JWSSigningKey {
+            let real = TestKey.make(3)
+            var algorithm: String { "ES256" }
+            var publicJWK: JSONObject { real.publicJWK }
+            func signature(for signingInput: [UInt8]) -> [UInt8] { TestKey.make(4).signature(for: signingInput) }
+        }
+        let client = ACMEClient(directoryURL: FakeCA.directoryURL, transport: ca, accountKey: WrongKey(), time: time)
+        await #expect(throws: ACMEError.problem(ACMEProblem(type: "urn:ietf:params:acme:error:malformed",
+                                                            detail: "JWS verification error", status: 400))) {
+            try await client.findOrCreateAccount(contact: [], termsOfServiceAgreed: true)
+        }
+    }
+
     @Test func anOrderNeedsAnAccount() async {
         await #expect(throws: ACMEError.unsupported("no account: call findOrCreateAccount first")) {
             try await client().obtainCertificate(for: ["example.org"], csr: [1], responder: responder)
@@ -185,7 +202,7 @@ import Testing
     }
 
     @Test func transportErrorsPassThrough() async {
-        let client = ACMEClient(directoryURL: "https://elsewhere/dir", transport: ca, accountKey: TestKey(seed: 1), time: time)
+        let client = ACMEClient(directoryURL: "https://elsewhere/dir", transport: ca, accountKey: TestKey.make(1), time: time)
         await #expect(throws: ACMEError.transport("unknown host in https://elsewhere/dir")) {
             try await client.fetchDirectory()
         }

@@ -6,7 +6,7 @@ import Testing
 enum PythonCheck {
     /// `python3 -c script` with `input` on standard input; its standard output. `nil` (after
     /// printing why) when python3 or one of `modules` is missing, so the caller skips.
-    static func run(_ script: String, input: String = "", modules: [String], timeout: Double = 60) throws -> String? {
+    static func run(_ script: String, input: String = "", arguments: [String] = [], modules: [String], timeout: Double = 60) throws -> String? {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { String($0) + "/python3" }
         let python = (path + ["/usr/bin/python3"]).first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let python else {
@@ -18,7 +18,7 @@ enum PythonCheck {
             print("skipped: python3 lacks \(modules.joined(separator: " or ")): \(probe.stderr.split(separator: "\n").last ?? "")")
             return nil
         }
-        let result = try launch(python, ["-c", script], input: input, timeout: timeout)
+        let result = try launch(python, ["-c", script] + arguments, input: input, timeout: timeout)
         #expect(result.status == 0, "python failed: \(result.stderr)")
         return result.status == 0 ? result.stdout : nil
     }
