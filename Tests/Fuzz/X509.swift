@@ -1,7 +1,7 @@
 // Fuzz target for SwiftletX509's certificate, public key and private key parsers; built and run
 // by Scripts/fuzz (seeds: Seeds/X509.hex).
 // fuzz-sources: Sources/X509/DER/*.swift Sources/X509/PEM/*.swift Sources/X509/Keys/*.swift
-// fuzz-sources: Sources/X509/Certificate/*.swift Sources/X509/Verification/HostnameMatch.swift
+// fuzz-sources: Sources/X509/Certificate/*.swift Sources/X509/Verification/HostnameMatching.swift
 import SwiftletDevices
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -16,8 +16,8 @@ public func fuzzX509(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         _ = certificate.isSelfIssued
         let names = certificate.extensions.subjectAlternativeNames ?? []
         for name in certificate.extensions.dnsNames {
-            _ = HostnameMatch.matches(name, names)
-            _ = HostnameMatch.matches("www." + name, names)
+            _ = HostnameMatching.matches(name, names)
+            _ = HostnameMatching.matches("www." + name, names)
         }
     }
     if let key = try? SubjectPublicKeyInfo(derEncoded: bytes) {

@@ -17,6 +17,14 @@ public struct DistinguishedName: Equatable, Sendable {
     /// The encoding compared by `==`.
     let normalized: [UInt8]
 
+    /// Parses a Name from its DER (the whole SEQUENCE).
+    public init(derEncoded bytes: [UInt8]) throws(DERError) {
+        var reader = DERReader(bytes)
+        let element = try reader.readElement(tag: DERTag.sequence)
+        try reader.finish()
+        try self.init(element: element, depth: 0)
+    }
+
     /// Parses a Name (the whole SEQUENCE element).
     init(element: DERElement, depth: Int) throws(DERError) {
         var names: [[Attribute]] = []

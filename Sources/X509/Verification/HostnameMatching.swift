@@ -5,8 +5,9 @@
 /// and needs at least two labels after it (no `*.com`). Partial wildcards (`f*.example.com`)
 /// never match. IPv4 host names match iPAddress entries only. The subject's common name is
 /// not consulted (RFC 9525 §6.3).
-enum HostnameMatch {
-    static func matches(_ hostname: String, _ names: [GeneralName]) -> Bool {
+public enum HostnameMatching {
+    /// Whether `hostname` is one of `names` (a certificate's subjectAltName) under the rules above.
+    public static func matches(_ hostname: String, _ names: [GeneralName]) -> Bool {
         let host = canonical(hostname)
         guard !host.isEmpty else { return false }
         if let address = ipv4(host) {
