@@ -83,7 +83,8 @@ let package = Package(
             path: "Tests/ACMETests"),
         .testTarget(
             name: "UnixPlatformTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix",
+                           "SwiftletCrypto", "SwiftletX509", "SwiftletACME"],
             path: "Tests/UnixPlatformTests"),
         .testTarget(name: "CryptoTests", dependencies: ["SwiftletCrypto"], path: "Tests/CryptoTests"),
         .testTarget(

@@ -36,6 +36,12 @@ public struct ACMECertificateChain: Equatable, Sendable {
         return names.allSatisfy { present.contains(lowercased($0)) }
     }
 
+    /// Whether the end-entity certificate is for the P-256 public key `x963Representation`
+    /// (`04 || x || y`): the key the CSR carried, so the chain can be served with it.
+    public func certifies(p256PublicKey x963Representation: [UInt8]) -> Bool {
+        leaf.publicKey.der == SubjectPublicKeyInfo(p256: x963Representation).der
+    }
+
     private func lowercased(_ name: String) -> String {
         String(decoding: name.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }, as: UTF8.self)
     }
