@@ -59,86 +59,127 @@ struct CurlTransport: ACMETransport {
     }
 }
 
-/// pebble (the Debian package) as the CA, its challenge test server as DNS, and the HTTP-01
-/// answers served by SwiftletHTTP on host sockets from the client's `HTTP01Responder`.
-@Suite(.serialized) struct ACMEPebbleTests {
-    @Test func obtainsACertificateFromPebble() throws {
+/// pebble (the Debian package) with its challenge test server as DNS (every name is
+/// 127.0.0.1), on ports the kernel says are free, in a scratch folder; stopped by `stop()`.
+final class PebbleCA {
+    let scratch: URL
+    let acmePort: Int, managementPort: Int, httpPort: Int
+    /// A name of its own, resolved to 127.0.0.1 by the challenge server's DNS.
+    let name: String
+    private var processes: [Process] = []
+
+    /// `nil` (after printing why) when pebble, its test server, openssl or curl is missing.
+    init?(certificateValidity: Int? = nil) throws {
         for command in ["pebble", "pebble-challtestsrv", "openssl", "curl"] where Host.find(command) == nil {
             print("skipped: \(command) is not installed (Scripts/install-dependencies installs it)")
-            return
+            return nil
         }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-pebble-\(UUID().uuidString)")
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-pebble-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
-
-        // Ports the kernel says are free, so it runs beside other pebbles (and other runs of itself).
         let ports = try (0..<6).map { _ in try freeLoopbackPort() }
-        let (acmePort, managementPort, httpPort, dnsPort, challengeManagementPort) = (ports[0], ports[1], ports[2], ports[3], ports[4])
-        let base = ports[0]
-        let name = "acme-\(base).swiftlet.test"
-
-        var result = try Host.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        (acmePort, managementPort, httpPort) = (ports[0], ports[1], ports[2])
+        name = "acme-\(ports[0]).swiftlet.test"
+        let result = try Host.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                                    "-keyout", path("listener.key"), "-out", path("listener.pem"), "-days", "2",
                                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
         try #require(result.status == 0, "openssl: \(result.output)")
+        let validity = certificateValidity.map { ", \"certificateValidityPeriod\": \($0)" } ?? ""
         let config = """
         {"pebble": {"listenAddress": "127.0.0.1:\(acmePort)", "managementListenAddress": "127.0.0.1:\(managementPort)",
          "certificate": "\(path("listener.pem"))", "privateKey": "\(path("listener.key"))",
-         "httpPort": \(httpPort), "tlsPort": \(ports[5]), "ocspResponderURL": "", "externalAccountBindingRequired": false}}
+         "httpPort": \(httpPort), "tlsPort": \(ports[5]), "ocspResponderURL": "", "externalAccountBindingRequired": false\(validity)}}
         """
         try config.write(toFile: path("pebble.json"), atomically: true, encoding: .utf8)
-
-        let dns = try Host.start(["pebble-challtestsrv", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
-                                  "-dns01", "127.0.0.1:\(dnsPort)", "-http01", "", "-https01", "", "-tlsalpn01", "",
-                                  "-management", "127.0.0.1:\(challengeManagementPort)"])
-        defer { Host.stop(dns) }
+        processes.append(try Host.start(["pebble-challtestsrv", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
+                                         "-dns01", "127.0.0.1:\(ports[3])", "-http01", "", "-https01", "", "-tlsalpn01", "",
+                                         "-management", "127.0.0.1:\(ports[4])"]))
         // pebble's default 5% nonce rejection stays on: the client must survive it.
         let pebble = Process()
         pebble.executableURL = URL(fileURLWithPath: Host.find("pebble")!)
-        pebble.arguments = ["-config", path("pebble.json"), "-dnsserver", "127.0.0.1:\(dnsPort)"]
+        pebble.arguments = ["-config", path("pebble.json"), "-dnsserver", "127.0.0.1:\(ports[3])"]
         pebble.environment = ProcessInfo.processInfo.environment.merging(["PEBBLE_VA_NOSLEEP": "1"]) { $1 }
         _ = FileManager.default.createFile(atPath: path("pebble.log"), contents: nil)
-        let pebbleLog = try FileHandle(forWritingTo: URL(fileURLWithPath: path("pebble.log")))
-        pebble.standardOutput = pebbleLog
-        pebble.standardError = pebbleLog
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path("pebble.log")))
+        pebble.standardOutput = log
+        pebble.standardError = log
         try pebble.run()
-        defer { Host.stop(pebble) }
+        processes.append(pebble)
         var ready = false
         for _ in 0..<100 where !ready {
-            ready = (try? Host.run(["curl", "-sf", "--cacert", path("listener.pem"), "https://127.0.0.1:\(acmePort)/dir"], seconds: 5))?.status == 0
+            ready = (try? Host.run(["curl", "-sf", "--cacert", path("listener.pem"), directoryURL], seconds: 5))?.status == 0
             if !ready { usleep(100_000) }
         }
-        try #require(ready, "pebble did not start: \((try? String(contentsOfFile: path("pebble.log"), encoding: .utf8)) ?? "")")
+        if !ready {
+            stop()
+            Issue.record("pebble did not start: \((try? String(contentsOfFile: path("pebble.log"), encoding: .utf8)) ?? "")")
+            return nil
+        }
+    }
 
-        // The certificate key is ours; openssl makes the CSR from it (SAN and CN) until
-        // SwiftletX509 builds CSRs.
-        let certificateKey = P256.Signing.PrivateKey(seed: "pebble test \(base)", label: ACMEKeys.certificateLabel)
-        let publicPoint = certificateKey.publicKey.x963Representation
-        try ECPrivateKeyDocument(scalar: certificateKey.rawRepresentation, publicKey: publicPoint).pkcs8PEM
+    var directoryURL: String { "https://127.0.0.1:\(acmePort)/dir" }
+    func path(_ file: String) -> String { scratch.appendingPathComponent(file).path }
+
+    /// A CSR (DER) for `name` with `key`, made by openssl (SAN and CN) until SwiftletX509 builds CSRs.
+    func csr(for key: P256.Signing.PrivateKey) throws -> [UInt8] {
+        try ECPrivateKeyDocument(scalar: key.rawRepresentation, publicKey: key.publicKey.x963Representation).pkcs8PEM
             .write(toFile: path("certificate.key"), atomically: true, encoding: .utf8)
-        result = try Host.run(["openssl", "req", "-new", "-key", path("certificate.key"), "-subj", "/CN=" + name,
-                               "-addext", "subjectAltName=DNS:" + name, "-outform", "DER", "-out", path("csr.der")])
+        let result = try Host.run(["openssl", "req", "-new", "-key", path("certificate.key"), "-subj", "/CN=" + name,
+                                   "-addext", "subjectAltName=DNS:" + name, "-outform", "DER", "-out", path("csr.der")])
         try #require(result.status == 0, "openssl req: \(result.output)")
-        let csr = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("csr.der"))))
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("csr.der"))))
+    }
+
+    func stop() {
+        for process in processes.reversed() { Host.stop(process) }
+        processes = []
+        try? FileManager.default.removeItem(at: scratch)
+    }
+}
+
+/// Runs `body` on the unix loop with an HTTP server on pebble's HTTP-01 port serving `responder`.
+func withChallengeServer(_ pebble: PebbleCA, seconds: Int,
+                         _ body: @escaping (SwiftletRuntime.RunLoop<UnixPlatform>, HTTP01Responder) async throws -> Void) throws {
+    try runOnUnixLoop(seconds: seconds) { loop in
+        let server = HTTPServer(stack: SocketStack(loop: loop, address: .loopback), time: PlatformTime(loop: loop),
+                                clock: PlatformLoopClock(platform: loop.platform), wallClock: PlatformWallClock(platform: loop.platform),
+                                spawn: { body in Task(executorPreference: loop) { await body() } })
+        let responder = HTTP01Responder()
+        let router = Router()
+        responder.install(on: router)
+        Task(executorPreference: loop) { try? await server.serve(port: UInt16(pebble.httpPort), handler: router.handler) }
+        do {
+            try await body(loop, responder)
+        } catch {
+            await server.shutdown(gracePeriod: .seconds(1))
+            throw error
+        }
+        await server.shutdown(gracePeriod: .seconds(1))
+    }
+}
+
+/// The ACME client against pebble: HTTP-01 answered by SwiftletHTTP on host sockets from the
+/// client's `HTTP01Responder`, the CA reached through curl.
+@Suite(.serialized) struct ACMEPebbleTests {
+    func client(_ pebble: PebbleCA, _ loop: SwiftletRuntime.RunLoop<UnixPlatform>, seed: String)
+        -> ACMEClient<CurlTransport, ES256Key, PlatformTime<UnixPlatform>> {
+        var configuration = ACMEClientConfiguration()
+        // Two rejections in a row come with 0.25% of requests at pebble's 5%.
+        configuration.maxBadNonceRetries = 3
+        return ACMEClient(directoryURL: pebble.directoryURL,
+                          transport: CurlTransport(loop: loop, trustAnchors: pebble.path("listener.pem"), scratch: pebble.scratch),
+                          accountKey: ES256Key(seed: seed), time: PlatformTime(loop: loop), configuration: configuration)
+    }
+
+    @Test func obtainsACertificateFromPebble() throws {
+        guard let pebble = try PebbleCA() else { return }
+        defer { pebble.stop() }
+        let name = pebble.name
+        let certificateKey = P256.Signing.PrivateKey(seed: "pebble test \(name)", label: ACMEKeys.certificateLabel)
+        let publicPoint = certificateKey.publicKey.x963Representation
+        let csr = try pebble.csr(for: certificateKey)
         var chainPEM = ""
-        try runOnUnixLoop(seconds: 240) { loop in
-            let stack = SocketStack(loop: loop, address: .loopback)
-            let server = HTTPServer(stack: stack, time: PlatformTime(loop: loop), clock: PlatformLoopClock(platform: loop.platform),
-                                    wallClock: PlatformWallClock(platform: loop.platform),
-                                    spawn: { body in Task(executorPreference: loop) { await body() } })
-            let responder = HTTP01Responder()
-            let router = Router()
-            responder.install(on: router)
-            Task(executorPreference: loop) { try? await server.serve(port: UInt16(httpPort), handler: router.handler) }
-            var configuration = ACMEClientConfiguration()
-            // Two rejections in a row come with 0.25% of requests at pebble's 5%.
-            configuration.maxBadNonceRetries = 3
-            let transport = CurlTransport(loop: loop, trustAnchors: path("listener.pem"), scratch: scratch)
-            let directory = "https://127.0.0.1:\(acmePort)/dir"
-            let accountKey = ES256Key(seed: "pebble test account \(base)")
-            let client = ACMEClient(directoryURL: directory, transport: transport, accountKey: accountKey,
-                                    time: PlatformTime(loop: loop), configuration: configuration)
+        try withChallengeServer(pebble, seconds: 240) { loop, responder in
+            let client = client(pebble, loop, seed: "pebble test account \(name)")
             let account = try await client.findOrCreateAccount(contact: ["mailto:admin@example.org"], termsOfServiceAgreed: true)
             #expect(account.isNew)
             let chain = try await client.obtainCertificate(for: [name], csr: csr, responder: responder)
@@ -150,21 +191,55 @@ struct CurlTransport: ACMETransport {
             chainPEM = chain.pem
             print("pebble: certificate for \(name) after \(responder.answered) validation request(s), \(client.badNonceRetries) badNonce retries")
             // A rebooted unikernel with the same seed finds its account.
-            let again = ACMEClient(directoryURL: directory, transport: transport, accountKey: ES256Key(seed: "pebble test account \(base)"),
-                                   time: PlatformTime(loop: loop), configuration: configuration)
-            let found = try await again.findOrCreateAccount(contact: ["mailto:admin@example.org"], termsOfServiceAgreed: true)
+            let found = try await self.client(pebble, loop, seed: "pebble test account \(name)")
+                .findOrCreateAccount(contact: ["mailto:admin@example.org"], termsOfServiceAgreed: true)
             #expect(!found.isNew)
             #expect(found.url == account.url)
-            await server.shutdown(gracePeriod: .seconds(1))
         }
         try #require(!chainPEM.isEmpty)
 
         // openssl checks the chain up to pebble's root.
-        try chainPEM.write(toFile: path("chain.pem"), atomically: true, encoding: .utf8)
-        result = try Host.run(["curl", "-sf", "--cacert", path("listener.pem"), "-o", path("root.pem"), "https://127.0.0.1:\(managementPort)/roots/0"])
+        try chainPEM.write(toFile: pebble.path("chain.pem"), atomically: true, encoding: .utf8)
+        var result = try Host.run(["curl", "-sf", "--cacert", pebble.path("listener.pem"), "-o", pebble.path("root.pem"),
+                                   "https://127.0.0.1:\(pebble.managementPort)/roots/0"])
         try #require(result.status == 0, "root: \(result.output)")
-        result = try Host.run(["openssl", "verify", "-CAfile", path("root.pem"), "-untrusted", path("chain.pem"), path("chain.pem")])
+        result = try Host.run(["openssl", "verify", "-CAfile", pebble.path("root.pem"), "-untrusted", pebble.path("chain.pem"),
+                               pebble.path("chain.pem")])
         #expect(result.status == 0 && result.output.contains("OK"), "openssl verify: \(result.output)")
+    }
+
+    /// pebble issues 15-second certificates; the renewer renews each at two thirds of its life
+    /// (10 s), leaving 5 s for an issuance on a loaded machine.
+    @Test func renewsShortLivedCertificates() throws {
+        guard let pebble = try PebbleCA(certificateValidity: 15) else { return }
+        defer { pebble.stop() }
+        let name = pebble.name
+        let csr = try pebble.csr(for: P256.Signing.PrivateKey(seed: "renewal \(name)", label: ACMEKeys.certificateLabel))
+        try withChallengeServer(pebble, seconds: 120) { loop, responder in
+            let client = client(pebble, loop, seed: "renewal account \(name)")
+            try await client.findOrCreateAccount(contact: [], termsOfServiceAgreed: true)
+            var installed: [(at: Int64, chain: ACMECertificateChain)] = []
+            let clock = PlatformWallClock(platform: loop.platform)
+            var policy = RenewalPolicy()
+            policy.minimumBackoff = .seconds(1)
+            let renewer = CertificateRenewer(policy: policy, clock: clock, time: PlatformTime(loop: loop),
+                                             obtain: { () async throws(ACMEError) in
+                                                 try await client.obtainCertificate(for: [name], csr: csr, responder: responder)
+                                             },
+                                             install: { chain in installed.append((clock.now().secondsSinceEpoch, chain)) })
+            for _ in 0..<3 {
+                if case .failed(let error) = await renewer.step() { Issue.record("attempt failed: \(error)") }
+            }
+            try #require(installed.count == 3)
+            let serials = Set(installed.map { $0.chain.leaf.serialNumber })
+            #expect(serials.count == 3)
+            for (previous, next) in zip(installed, installed.dropFirst()) {
+                // Renewed at two thirds of the previous certificate's life, before it expired.
+                let due = RenewalPolicy().renewalTime(notBefore: previous.chain.notBefore, notAfter: previous.chain.notAfter)
+                #expect(next.at >= due.secondsSinceEpoch)
+                #expect(next.at < previous.chain.notAfter.secondsSinceEpoch)
+            }
+        }
     }
 }
 
