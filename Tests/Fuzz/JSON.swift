@@ -1,8 +1,9 @@
-// Fuzz target for the ACME client's JSON reader and writer and its base64url decoder
-// (Sources/ACME/JSON, Sources/ACME/JWS/Base64URL.swift); built and run by Scripts/fuzz
+// Fuzz target for the ACME client's JSON reader and writer, its base64url decoder and its
+// readings of the CA's objects (Sources/ACME/JSON, JWS/Base64URL.swift, Client/ACMEObjects.swift); built and run by Scripts/fuzz
 // (seeds: Seeds/JSON.hex). The input is a response body as a CA could send it.
 // fuzz-sources: Sources/ACME/JSON/JSONValue.swift Sources/ACME/JSON/JSONReader.swift
 // fuzz-sources: Sources/ACME/JSON/JSONWriter.swift Sources/ACME/JWS/Base64URL.swift
+// fuzz-sources: Sources/ACME/Client/ACMEObjects.swift Sources/ACME/Client/ACMEError.swift
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -23,6 +24,12 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
         FuzzInput.require(JSONWriter.bytes(again, sortingKeys: true) == sorted, "sorted output is not stable")
         FuzzInput.require(written.count <= input.count * 6 + 2, "written text is far longer than the input")
+        // The client's readings of CA objects take any value without trapping.
+        _ = try? ACMEDirectory(json: value)
+        _ = try? ACMEOrder(json: value, url: "u")
+        _ = try? ACMEAuthorization(json: value, url: "u")
+        _ = try? ACMEChallenge(json: value)
+        _ = ACMEProblem(json: value).description
     }
     // Whatever base64url decodes encodes back to the same text.
     let text = String(decoding: input, as: UTF8.self)
