@@ -1,4 +1,5 @@
-import SwiftletACME
+@testable import SwiftletACME
+import SwiftletDevices
 import SwiftletHTTP
 import SwiftletRuntime
 import Testing
@@ -218,5 +219,26 @@ final class LogCapture {
         Logging.write = { [self] line in text += line }
         await body()
         Logging.write = saved
+    }
+}
+
+@Suite struct RetryAfterTests {
+    typealias Client = ACMEClient<FakeCA, ES256Key, RecordingTime>
+
+    @Test func delaySecondsAndDates() {
+        #expect(Client.retryAfter("3") == .seconds(3))
+        #expect(Client.retryAfter("0") == .seconds(0))
+        #expect(Client.retryAfter("120") == .seconds(120))
+        #expect(Client.retryAfter(nil) == nil)
+        #expect(Client.retryAfter("") == nil)
+        #expect(Client.retryAfter("-1") == nil)
+        #expect(Client.retryAfter("1.5") == nil)
+        #expect(Client.retryAfter("9999999999") == nil)
+        let date = "Fri, 04 Dec 2026 20:00:30 GMT"
+        #expect(Client.retryAfter(date) == nil)  // no clock, no date
+        let now = WallClockTime(secondsSinceEpoch: 1_796_414_400)  // 2026-12-04 20:00:00 UTC
+        #expect(Client.retryAfter(date, now: now) == .seconds(30))
+        #expect(Client.retryAfter("Fri, 04 Dec 2026 19:00:00 GMT", now: now) == .seconds(0))
+        #expect(Client.retryAfter("soon", now: now) == nil)
     }
 }

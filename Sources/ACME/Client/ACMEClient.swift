@@ -27,6 +27,9 @@ public final class ACMEClient<Transport: ACMETransport, Key: JWSSigningKey, Time
     public let thumbprint: String
     /// How many times a `badNonce` rejection was retried.
     public private(set) var badNonceRetries = 0
+    /// The wall clock that turns a `Retry-After` HTTP-date into a wait; without one, such a
+    /// header counts as absent (Let's Encrypt and pebble send delay-seconds).
+    public var wallClock: (() -> WallClockTime)?
 
     let transport: Transport
     let accountKey: Key
@@ -237,7 +240,7 @@ public final class ACMEClient<Transport: ACMETransport, Key: JWSSigningKey, Time
             guard let current = body["status"]?.string else { throw .unexpectedResponse(what + " has no status") }
             if isDone(current) { return (body, response) }
             status = current
-            let wait = min(ACMEClient.retryAfter(response.headers["Retry-After"]) ?? configuration.defaultPollInterval,
+            let wait = min(ACMEClient.retryAfter(response.headers["Retry-After"], now: wallClock?()) ?? configuration.defaultPollInterval,
                            configuration.maxPollInterval)
             log.debug("\(what) is \(current) (poll \(attempt + 1)); next in \(wait.components.seconds) s")
             await time.sleep(for: wait)
@@ -245,14 +248,16 @@ public final class ACMEClient<Transport: ACMETransport, Key: JWSSigningKey, Time
         throw .timedOut("\(what) still \(status) after \(configuration.maxPollAttempts) polls")
     }
 
-    /// A `Retry-After` of delay-seconds (RFC 9110 section 10.2.3); an HTTP-date or anything
-    /// else gives `nil` (the caller's default wait).
-    static func retryAfter(_ value: String?) -> Duration? {
-        guard let value, !value.isEmpty, value.utf8.count <= 9,
-              value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let seconds = Int(value)
-        else { return nil }
-        return .seconds(seconds)
+    /// A `Retry-After` (RFC 9110 section 10.2.3): delay-seconds, or an HTTP-date when `now` is
+    /// known (a date in the past is no wait); `nil` for anything else (the caller's default wait).
+    static func retryAfter(_ value: String?, now: WallClockTime? = nil) -> Duration? {
+        guard let value, !value.isEmpty else { return nil }
+        if value.utf8.count <= 9, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+           let seconds = Int(value) {
+            return .seconds(seconds)
+        }
+        guard let now, let date = HTTPDate.parse(value) else { return nil }
+        return .seconds(max(date.secondsSinceEpoch - now.secondsSinceEpoch, 0))
     }
 
     /// A JWS-signed POST of `payload` (`nil`: POST-as-GET) to `url`, signed with the `kid` of

@@ -50,7 +50,8 @@ public indirect enum JSONValue: Equatable, Sendable {
     }
 }
 
-/// A JSON object: members in order, names unique.
+/// A JSON object: members in order, names unique. Two objects are equal when they have the
+/// same members in the same order (what tests of exact output want).
 public struct JSONObject: Equatable, Sendable {
     /// One name and its value.
     public struct Member: Equatable, Sendable {
