@@ -119,16 +119,6 @@ final class PebbleCA {
     var directoryURL: String { "https://127.0.0.1:\(acmePort)/dir" }
     func path(_ file: String) -> String { scratch.appendingPathComponent(file).path }
 
-    /// A CSR (DER) for `name` with `key`, made by openssl (SAN and CN) until SwiftletX509 builds CSRs.
-    func csr(for key: P256.Signing.PrivateKey) throws -> [UInt8] {
-        try ECPrivateKeyDocument(scalar: key.rawRepresentation, publicKey: key.publicKey.x963Representation).pkcs8PEM
-            .write(toFile: path("certificate.key"), atomically: true, encoding: .utf8)
-        let result = try Host.run(["openssl", "req", "-new", "-key", path("certificate.key"), "-subj", "/CN=" + name,
-                                   "-addext", "subjectAltName=DNS:" + name, "-outform", "DER", "-out", path("csr.der")])
-        try #require(result.status == 0, "openssl req: \(result.output)")
-        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("csr.der"))))
-    }
-
     func stop() {
         for process in processes.reversed() { Host.stop(process) }
         processes = []
@@ -158,7 +148,7 @@ func withChallengeServer(_ pebble: PebbleCA, seconds: Int,
 }
 
 /// The ACME client against pebble: HTTP-01 answered by SwiftletHTTP on host sockets from the
-/// client's `HTTP01Responder`, the CA reached through curl.
+/// client's `HTTP01Responder`, the CA reached through curl; the CSR is ours (ACMECertificateRequest).
 @Suite(.serialized) struct ACMEPebbleTests {
     func client(_ pebble: PebbleCA, _ loop: SwiftletRuntime.RunLoop<UnixPlatform>, seed: String)
         -> ACMEClient<CurlTransport, ES256Key, PlatformTime<UnixPlatform>> {
@@ -176,13 +166,12 @@ func withChallengeServer(_ pebble: PebbleCA, seconds: Int,
         let name = pebble.name
         let certificateKey = P256.Signing.PrivateKey(seed: "pebble test \(name)", label: ACMEKeys.certificateLabel)
         let publicPoint = certificateKey.publicKey.x963Representation
-        let csr = try pebble.csr(for: certificateKey)
         var chainPEM = ""
         try withChallengeServer(pebble, seconds: 240) { loop, responder in
             let client = client(pebble, loop, seed: "pebble test account \(name)")
             let account = try await client.findOrCreateAccount(contact: ["mailto:admin@example.org"], termsOfServiceAgreed: true)
             #expect(account.isNew)
-            let chain = try await client.obtainCertificate(for: [name], csr: csr, responder: responder)
+            let chain = try await client.obtainCertificate(for: [name], certificateKey: certificateKey, responder: responder)
             #expect(chain.covers([name]))
             #expect(chain.certifies(p256PublicKey: publicPoint))
             #expect(chain.certificates.count >= 2)
@@ -214,7 +203,7 @@ func withChallengeServer(_ pebble: PebbleCA, seconds: Int,
         guard let pebble = try PebbleCA(certificateValidity: 15) else { return }
         defer { pebble.stop() }
         let name = pebble.name
-        let csr = try pebble.csr(for: P256.Signing.PrivateKey(seed: "renewal \(name)", label: ACMEKeys.certificateLabel))
+        let csr = ACMECertificateRequest.der(names: [name], key: P256.Signing.PrivateKey(seed: "renewal \(name)", label: ACMEKeys.certificateLabel))
         try withChallengeServer(pebble, seconds: 120) { loop, responder in
             let client = client(pebble, loop, seed: "renewal account \(name)")
             try await client.findOrCreateAccount(contact: [], termsOfServiceAgreed: true)

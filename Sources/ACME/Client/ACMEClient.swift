@@ -1,4 +1,5 @@
 import _Concurrency
+import SwiftletCrypto
 import SwiftletDevices
 import SwiftletHTTP
 import SwiftletRuntime
@@ -224,6 +225,19 @@ public final class ACMEClient<Transport: ACMETransport, Key: JWSSigningKey, Time
             throw .unexpectedResponse("the issued certificate does not name " + names.joined(separator: ", "))
         }
         log.info("certificate issued for \(names.joined(separator: ", ")), valid until \(CivilTime(chain.notAfter).description)")
+        return chain
+    }
+
+    /// `obtainCertificate(for:csr:responder:)` with the CSR made for `certificateKey`
+    /// (`ACMECertificateRequest`), checking that the certificate is for that key.
+    public func obtainCertificate(for names: [String], certificateKey: P256.Signing.PrivateKey,
+                                  responder: HTTP01Responder) async throws(ACMEError) -> ACMECertificateChain {
+        guard !names.isEmpty else { throw .unsupported("no names to order") }
+        let chain = try await obtainCertificate(for: names, csr: ACMECertificateRequest.der(names: names, key: certificateKey),
+                                                responder: responder)
+        guard chain.certifies(p256PublicKey: certificateKey.publicKey.x963Representation) else {
+            throw .unexpectedResponse("the issued certificate is for another key")
+        }
         return chain
     }
 
