@@ -94,6 +94,18 @@ import Testing
         #expect(schedule.consecutiveFailures == waits.count)
     }
 
+    @Test func extremeTimesSaturateInsteadOfTrapping() {
+        var policy = RenewalPolicy()
+        policy.maximumBackoff = .seconds(Int64.max)
+        #expect(policy.renewalTime(notBefore: at(Int64.min), notAfter: at(Int64.max)) == at(Int64.min + Int64.max / 3 * 2))
+        #expect(policy.nextAttempt(afterFailures: 200, at: at(Int64.max - 10), currentExpiry: nil) == at(Int64.max))
+        #expect(policy.nextAttempt(afterFailures: 3, at: at(Int64.min), currentExpiry: at(Int64.max)).secondsSinceEpoch > Int64.min)
+        var schedule = RenewalSchedule(policy: policy, now: at(Int64.max))
+        #expect(schedule.delay(from: at(Int64.min)) == .seconds(Int64.max))
+        schedule.failed(at: at(Int64.max))
+        #expect(schedule.nextAttempt == at(Int64.max))
+    }
+
     @Test func boundsAreConfigurable() {
         var policy = RenewalPolicy()
         policy.minimumBackoff = .seconds(5)

@@ -27,12 +27,12 @@ public struct RenewalPolicy: Sendable, Equatable {
 
     /// When a certificate valid from `notBefore` to `notAfter` is due for renewal (whole seconds).
     public func renewalTime(notBefore: WallClockTime, notAfter: WallClockTime) -> WallClockTime {
-        let lifetime = max(notAfter.secondsSinceEpoch - notBefore.secondsSinceEpoch, 0)
+        let lifetime = max(saturating(notAfter.secondsSinceEpoch, minus: notBefore.secondsSinceEpoch), 0)
         let denominator = max(renewalFraction.denominator, 1)
         let numerator = min(max(renewalFraction.numerator, 0), denominator)
         // lifetime * n / d without overflow for any real lifetime: split into whole and rest.
         let elapsed = lifetime / denominator * numerator + lifetime % denominator * numerator / denominator
-        return WallClockTime(secondsSinceEpoch: notBefore.secondsSinceEpoch + elapsed)
+        return WallClockTime(secondsSinceEpoch: saturating(notBefore.secondsSinceEpoch, plus: elapsed))
     }
 
     /// The wait after `failures` consecutive failed attempts (1 or more), before the cap for
@@ -54,10 +54,10 @@ public struct RenewalPolicy: Sendable, Equatable {
     public func nextAttempt(afterFailures failures: Int, at now: WallClockTime, currentExpiry: WallClockTime?) -> WallClockTime {
         var wait = seconds(backoff(afterFailures: failures), atLeast: 1)
         if let currentExpiry, currentExpiry.secondsSinceEpoch > now.secondsSinceEpoch {
-            let halfRemaining = (currentExpiry.secondsSinceEpoch - now.secondsSinceEpoch) / 2
+            let halfRemaining = saturating(currentExpiry.secondsSinceEpoch, minus: now.secondsSinceEpoch) / 2
             wait = max(min(wait, halfRemaining), seconds(minimumBackoff, atLeast: 1))
         }
-        return WallClockTime(secondsSinceEpoch: now.secondsSinceEpoch + wait)
+        return WallClockTime(secondsSinceEpoch: saturating(now.secondsSinceEpoch, plus: wait))
     }
 
     private func seconds(_ duration: Duration, atLeast floor: Int64) -> Int64 {
@@ -95,7 +95,7 @@ public struct RenewalSchedule: Sendable, Equatable {
 
     /// How long from `now` until the next attempt (zero if due).
     public func delay(from now: WallClockTime) -> Duration {
-        let seconds = nextAttempt.secondsSinceEpoch - now.secondsSinceEpoch
+        let seconds = saturating(nextAttempt.secondsSinceEpoch, minus: now.secondsSinceEpoch)
         return seconds > 0 ? .seconds(seconds) : .zero
     }
 
@@ -111,4 +111,16 @@ public struct RenewalSchedule: Sendable, Equatable {
         consecutiveFailures += 1
         nextAttempt = policy.nextAttempt(afterFailures: consecutiveFailures, at: now, currentExpiry: currentExpiry)
     }
+}
+
+/// `a + b`, or the nearest bound where it would overflow (times come from certificates and clocks).
+func saturating(_ a: Int64, plus b: Int64) -> Int64 {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? (b > 0 ? .max : .min) : sum
+}
+
+/// `a - b`, or the nearest bound where it would overflow.
+func saturating(_ a: Int64, minus b: Int64) -> Int64 {
+    let (difference, overflow) = a.subtractingReportingOverflow(b)
+    return overflow ? (b < 0 ? .max : .min) : difference
 }
