@@ -42,7 +42,7 @@ let package = Package(
         // BearSSL (the system's libbearssl-dev, linked statically) and the Swift API over it.
         .target(name: "CBearSSL", path: "Sources/Crypto/BearSSL", linkerSettings: [.linkedLibrary(":libbearssl.a")]),
         .target(name: "SwiftletCrypto", dependencies: ["CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
-        .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/X509"),
+        .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], path: "Sources/X509"),
         .target(name: "SwiftletACME", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletCrypto", "SwiftletX509"], path: "Sources/ACME"),
         .target(
             name: "SwiftletUnix",
@@ -75,7 +75,7 @@ let package = Package(
             path: "Tests/HTTPTests"),
         .testTarget(
             name: "X509Tests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletX509"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"],
             path: "Tests/X509Tests"),
         .testTarget(
             name: "ACMETests",

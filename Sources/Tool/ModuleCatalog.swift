@@ -47,7 +47,7 @@ enum ModuleCatalog {
         LibraryModule(name: "SwiftletCrypto", path: "Sources/Crypto", language: .swift,
                       dependencies: ["CBearSSL"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletX509", path: "Sources/X509", language: .swift,
-                      dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletACME", path: "Sources/ACME", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletCrypto", "SwiftletX509"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
