@@ -196,6 +196,16 @@ import Testing
         }
     }
 
+    @Test func reusedAuthorizationsNeedNoChallenge() async throws {
+        ca.reuseAuthorizations = true
+        let client = client()
+        try await client.findOrCreateAccount(contact: [], termsOfServiceAgreed: true)
+        let chain = try await client.obtainCertificate(for: ["example.org"], csr: [1], responder: responder)
+        #expect(chain.covers(["example.org"]))
+        #expect(ca.validations.isEmpty)
+        #expect(!ca.payloads.contains { $0.url.contains("/chalZ/") })
+    }
+
     @Test func anOrderNeedsAnAccount() async {
         await #expect(throws: ACMEError.unsupported("no account: call findOrCreateAccount first")) {
             try await client().obtainCertificate(for: ["example.org"], csr: [1], responder: responder)

@@ -19,6 +19,8 @@ final class FakeCA: ACMETransport {
     var retryAfter: String? = "3"
     /// Names newOrder refuses with rejectedIdentifier.
     var rejectedNames: Set<String> = []
+    /// Whether new orders get authorizations that are already valid (pebble reuses half).
+    var reuseAuthorizations = false
     /// Whether validation ignores what the responder serves and fails.
     var failValidation = false
     /// Checks the JWS signature of each POST (nil: none checked).
@@ -176,10 +178,12 @@ final class FakeCA: ACMETransport {
         var authorizationURLs: [String] = []
         for name in names {
             let authorizationID = newID()
-            authorizations[authorizationID] = Authorization(name: name, token: "tok_" + authorizationID + "-Zz9", account: account)
+            var authorization = Authorization(name: name, token: "tok_" + authorizationID + "-Zz9", account: account)
+            if reuseAuthorizations { (authorization.status, authorization.challengeStatus) = ("valid", "valid") }
+            authorizations[authorizationID] = authorization
             authorizationURLs.append(FakeCA.base + "/authZ/" + authorizationID)
         }
-        orders[id] = Order(names: names, authorizations: authorizationURLs)
+        orders[id] = Order(names: names, authorizations: authorizationURLs, status: reuseAuthorizations ? "ready" : "pending")
         var headers = headers()
         headers.add("Location", FakeCA.base + "/my-order/" + id)
         return json(201, orderJSON(id), headers)
