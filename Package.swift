@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
         .library(name: "SwiftletX509", targets: ["SwiftletX509"]),
+        .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -37,6 +38,9 @@ let package = Package(
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
         .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/X509"),
+        // BearSSL (the system's libbearssl-dev, linked statically) and the Swift API over it.
+        .target(name: "CBearSSL", path: "Sources/Crypto/BearSSL", linkerSettings: [.linkedLibrary(":libbearssl.a")]),
+        .target(name: "SwiftletCrypto", dependencies: ["CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
         .target(
             name: "SwiftletUnix",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
@@ -74,6 +78,7 @@ let package = Package(
             name: "UnixPlatformTests",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix"],
             path: "Tests/UnixPlatformTests"),
+        .testTarget(name: "CryptoTests", dependencies: ["SwiftletCrypto"], path: "Tests/CryptoTests"),
         .testTarget(
             name: "ToolTests",
             dependencies: ["SwiftletTool", "SwiftletConfig", "SwiftletStorage", "swiftlet"],

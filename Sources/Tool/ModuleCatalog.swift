@@ -39,6 +39,11 @@ enum ModuleCatalog {
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletX509", path: "Sources/X509", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
+        // Cryptography: BearSSL's headers and a C shim over them, and the Swift API.
+        LibraryModule(name: "CBearSSL", path: "Sources/Crypto/BearSSL", language: .c,
+                      dependencies: [], isTargetIndependent: true),
+        LibraryModule(name: "SwiftletCrypto", path: "Sources/Crypto", language: .swift,
+                      dependencies: ["CBearSSL"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
                       dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,
