@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
         .library(name: "SwiftletX509", targets: ["SwiftletX509"]),
         .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
+        .library(name: "SwiftletTLS", targets: ["SwiftletTLS"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -41,6 +42,7 @@ let package = Package(
         // BearSSL (the system's libbearssl-dev, linked statically) and the Swift API over it.
         .target(name: "CBearSSL", path: "Sources/Crypto/BearSSL", linkerSettings: [.linkedLibrary(":libbearssl.a")]),
         .target(name: "SwiftletCrypto", dependencies: ["CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
+        .target(name: "SwiftletTLS", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"], path: "Sources/TLS"),
         .target(
             name: "SwiftletUnix",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
@@ -76,9 +78,11 @@ let package = Package(
             path: "Tests/X509Tests"),
         .testTarget(
             name: "UnixPlatformTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix",
+                           "SwiftletCrypto", "SwiftletTLS"],
             path: "Tests/UnixPlatformTests"),
         .testTarget(name: "CryptoTests", dependencies: ["SwiftletCrypto"], path: "Tests/CryptoTests"),
+        .testTarget(name: "TLSTests", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletTLS"], path: "Tests/TLSTests"),
         .testTarget(
             name: "ToolTests",
             dependencies: ["SwiftletTool", "SwiftletConfig", "SwiftletStorage", "swiftlet"],

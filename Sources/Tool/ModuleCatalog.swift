@@ -44,6 +44,8 @@ enum ModuleCatalog {
                       dependencies: [], isTargetIndependent: true),
         LibraryModule(name: "SwiftletCrypto", path: "Sources/Crypto", language: .swift,
                       dependencies: ["CBearSSL"], isTargetIndependent: true),
+        LibraryModule(name: "SwiftletTLS", path: "Sources/TLS", language: .swift,
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
                       dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,
