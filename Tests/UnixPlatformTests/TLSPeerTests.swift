@@ -6,31 +6,32 @@ import SwiftletHTTP
 import SwiftletRuntime
 import SwiftletTLS
 import SwiftletUnix
+import SwiftletX509
 
 /// A P-256 certificate for `localhost` and its key, made by openssl for the peer tests.
 struct TestCertificate {
     let directory: URL
     let certificatePath: String
+    let keyPath: String
     let certificateDER: [UInt8]
     let privateKey: P256.Signing.PrivateKey
 
     /// Makes a key and a self-signed certificate valid for `localhost` and 127.0.0.1.
-    static func make(days: Int = 2, name: String = "localhost") throws -> TestCertificate {
+    static func make(days: Int = 2, name: String = "localhost", rsa: Bool = false) throws -> TestCertificate {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let key = directory.appendingPathComponent("key.pem").path
         let certificate = directory.appendingPathComponent("cert.pem").path
-        let keyResult = try Host.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key])
+        let keyResult = rsa ? try Host.run(["openssl", "genrsa", "-out", key, "2048"])
+            : try Host.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key])
         guard keyResult.status == 0 else { throw PeerTestError("openssl ecparam: \(keyResult.output)") }
         let certificateResult = try Host.run(["openssl", "req", "-x509", "-new", "-key", key, "-subj", "/CN=\(name)",
                                               "-addext", "subjectAltName=DNS:\(name),IP:127.0.0.1",
                                               "-days", "\(days)", "-out", certificate])
         guard certificateResult.status == 0 else { throw PeerTestError("openssl req: \(certificateResult.output)") }
-        // SEC1 ECPrivateKey: SEQUENCE { INTEGER 1, OCTET STRING (32-byte scalar), ... }.
-        let keyDER = try pemBody(key)
-        guard keyDER.count > 39, Array(keyDER[2..<7]) == [0x02, 0x01, 0x01, 0x04, 0x20] else { throw PeerTestError("unexpected key DER") }
-        return TestCertificate(directory: directory, certificatePath: certificate, certificateDER: try pemBody(certificate),
-                               privateKey: try P256.Signing.PrivateKey(rawRepresentation: Array(keyDER[7..<39])))
+        let document = try ECPrivateKeyDocument(pemEncoded: rsa ? TestCertificate.unusedKeyPEM : try String(contentsOfFile: key, encoding: .utf8))
+        return TestCertificate(directory: directory, certificatePath: certificate, keyPath: key, certificateDER: try pemBody(certificate),
+                               privateKey: try P256.Signing.PrivateKey(rawRepresentation: document.scalar))
     }
 
     static func pemBody(_ path: String) throws -> [UInt8] {
@@ -39,6 +40,9 @@ struct TestCertificate {
         guard let data = Data(base64Encoded: base64) else { throw PeerTestError("bad PEM in \(path)") }
         return [UInt8](data)
     }
+
+    /// A P-256 key for RSA certificates' unused `privateKey` (the server side of those tests is openssl).
+    static let unusedKeyPEM = ECPrivateKeyDocument(scalar: [UInt8](repeating: 3, count: 32), publicKey: nil).sec1PEM
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
 }
@@ -58,13 +62,18 @@ let systemTLSRandom = TLSRandom { bytes in
 /// sockets) on a free loopback port while `body` runs.
 func withHTTPSServer(_ certificate: TestCertificate, seconds: Int = 60,
                      _ body: @escaping (_ port: UInt16, _ loop: SwiftletRuntime.RunLoop<UnixPlatform>) async throws -> Void) throws {
+    try withHTTPSServer(TLSServerConfiguration(certificateChain: [certificate.certificateDER],
+                                               privateKey: certificate.privateKey, random: systemTLSRandom),
+                        seconds: seconds, body)
+}
+
+func withHTTPSServer(_ configuration: TLSServerConfiguration, seconds: Int = 60,
+                     _ body: @escaping (_ port: UInt16, _ loop: SwiftletRuntime.RunLoop<UnixPlatform>) async throws -> Void) throws {
     try runOnUnixLoop(seconds: seconds) { loop in
         let sockets = SocketStack(loop: loop, address: .loopback)
         let probe = try await sockets.listen(port: 0, backlog: 1)
         let port = probe.localEndpoint.port
         await probe.close()
-        let configuration = TLSServerConfiguration(certificateChain: [certificate.certificateDER],
-                                                   privateKey: certificate.privateKey, random: systemTLSRandom)
         let server = HTTPServer(stack: TLSStack(base: sockets, server: configuration), time: PlatformTime(loop: loop),
                                 clock: PlatformLoopClock(platform: loop.platform), wallClock: PlatformWallClock(platform: loop.platform),
                                 spawn: { job in Task(executorPreference: loop) { await job() } })
@@ -222,5 +231,109 @@ func runPeer(_ arguments: [String], input: String = "", on loop: SwiftletRuntime
         var client = try! TLSClientConnection(configuration: TLSClientConfiguration(
             serverName: "localhost", verifier: { _, _ in .failure(.unknownCA) }, random: systemTLSRandom))
         return Array(client.takeOutput()[5...])
+    }
+}
+
+/// Swiftlet's TLS client against `openssl s_server -www`, and Swiftlet's self-signed
+/// certificates against openssl and curl.
+@Suite(.serialized) struct TLSClientPeerTests {
+    static func now() -> WallClockTime { WallClockTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) }
+
+    /// Runs `openssl s_server -tls1_3 -www` with `certificate` on a free port while `body` runs.
+    static func withOpenSSLServer(_ certificate: TestCertificate, extra: [String] = [],
+                                  _ body: @escaping (_ port: UInt16, _ stack: SocketStack) async throws -> Void) throws {
+        try runOnUnixLoop(seconds: 60) { loop in
+            let stack = SocketStack(loop: loop, address: .loopback)
+            let probe = try await stack.listen(port: 0, backlog: 1)
+            let port = probe.localEndpoint.port
+            await probe.close()
+            let server = try Host.start(["openssl", "s_server", "-tls1_3", "-www", "-accept", "127.0.0.1:\(port)",
+                                         "-cert", certificate.certificatePath, "-key", certificate.keyPath] + extra)
+            defer { Host.stop(server) }
+            // Wait until it listens (bounded).
+            for _ in 0..<200 {
+                if let probe = try? await stack.connect(to: IPv4Endpoint(address: .loopback, port: port)) {
+                    await probe.close()
+                    break
+                }
+                await loop.sleep(until: loop.platform.monotonicNow() + .milliseconds(20))
+            }
+            try await body(port, stack)
+        }
+    }
+
+    /// Fetches `/` with Swiftlet's client; returns the page or the TLS error.
+    static func fetch(port: UInt16, stack: SocketStack, configuration: TLSClientConfiguration) async throws -> Result<String, TLSError> {
+        let connection = try await stack.connect(to: IPv4Endpoint(address: .loopback, port: port))
+        let stream = try TLSStream(connectingOver: connection, configuration: configuration)
+        do {
+            try await stream.handshake()
+        } catch {
+            await stream.close()
+            return .failure(stream.tlsError ?? .closed)
+        }
+        try await stream.write(Array("GET / HTTP/1.0\r\n\r\n".utf8))
+        var page: [UInt8] = []
+        while page.count < 1_000_000, let bytes = try await stream.read(maxLength: 16_384) { page += bytes }
+        await stream.close()
+        return .success(String(decoding: page, as: UTF8.self))
+    }
+
+    static func configuration(_ certificate: TestCertificate, name: String = "localhost", now: @escaping () -> WallClockTime = now) -> TLSClientConfiguration {
+        TLSClientConfiguration(serverName: name, verifier: TLSClientConfiguration.pinning([certificate.certificateDER], now: now),
+                               random: systemTLSRandom)
+    }
+
+    @Test(arguments: [false, true])
+    func fetchesFromOpenSSL(rsa: Bool) throws {
+        let certificate = try TestCertificate.make(rsa: rsa)
+        defer { certificate.remove() }
+        try Self.withOpenSSLServer(certificate) { port, stack in
+            let page = try await Self.fetch(port: port, stack: stack, configuration: Self.configuration(certificate))
+            guard case .success(let text) = page else { Issue.record("fetch failed: \(page)"); return }
+            #expect(text.hasPrefix("HTTP/1.0 200"), "\(text.prefix(200))")
+            #expect(text.contains("TLSv1.3"), "\(text.prefix(400))")
+        }
+    }
+
+    @Test func fetchesFromAP256OnlyServerThroughHelloRetryRequest() throws {
+        let certificate = try TestCertificate.make()
+        defer { certificate.remove() }
+        try Self.withOpenSSLServer(certificate, extra: ["-groups", "P-256"]) { port, stack in
+            let page = try await Self.fetch(port: port, stack: stack, configuration: Self.configuration(certificate))
+            guard case .success(let text) = page else { Issue.record("fetch failed: \(page)"); return }
+            #expect(text.hasPrefix("HTTP/1.0 200"))
+        }
+    }
+
+    @Test func refusesAWrongNameAnExpiredCertificateAndAnUnknownOne() throws {
+        let certificate = try TestCertificate.make(days: 2)
+        let other = try TestCertificate.make()
+        defer { certificate.remove(); other.remove() }
+        try Self.withOpenSSLServer(certificate) { port, stack in
+            let wrongName = try await Self.fetch(port: port, stack: stack, configuration: Self.configuration(certificate, name: "example.org"))
+            #expect(wrongName == .failure(.certificateUnknown("not valid for example.org")))
+            let later = { WallClockTime(secondsSinceEpoch: Self.now().secondsSinceEpoch + 10 * 86_400) }
+            let expired = try await Self.fetch(port: port, stack: stack, configuration: Self.configuration(certificate, now: later))
+            #expect(expired == .failure(.certificateExpired))
+            let unknown = try await Self.fetch(port: port, stack: stack, configuration: Self.configuration(other))
+            #expect(unknown == .failure(.unknownCA))
+        }
+    }
+
+    @Test func selfSignedCertificatesPassOpenSSLVerifyAndCurl() throws {
+        let configuration = TLSServerConfiguration.selfSigned(hostname: "localhost", now: Self.now(), random: systemTLSRandom)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-selfsigned-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("cert.pem").path
+        try PEM.encode(configuration.certificateChain[0], label: "CERTIFICATE").write(toFile: path, atomically: true, encoding: .utf8)
+        let verify = try Host.run(["openssl", "verify", "-CAfile", path, path])
+        #expect(verify.status == 0, "\(verify.output)")
+        try withHTTPSServer(configuration) { port, loop in
+            let curl = try await runPeer(["curl", "-sS", "--tlsv1.3", "--cacert", path, "--resolve", "localhost:\(port):127.0.0.1",
+                                          "https://localhost:\(port)/echo/self"], on: loop)
+            #expect(curl.output == "self", "\(curl.output)")
+        }
     }
 }

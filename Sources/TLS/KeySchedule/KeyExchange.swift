@@ -1,4 +1,5 @@
 import SwiftletCrypto
+import SwiftletDevices
 
 /// An ephemeral key pair of one key-exchange group (§4.2.8).
 enum KeyExchangeKey {
@@ -68,9 +69,21 @@ public struct TLSRandom: RandomNumberGenerator {
         return value
     }
 
+    /// A generator over a ``RandomDevice`` (the `random` device of config.swift).
+    public init<Device: RandomDevice>(device: Device) {
+        let box = RandomDeviceBox(device)
+        fillBytes = { box.device.fill(&$0) }
+    }
+
     public func bytes(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         fillBytes(&bytes)
         return bytes
     }
+}
+
+/// Holds a random device (a value type that mutates as it draws) for ``TLSRandom``'s closure.
+final class RandomDeviceBox<Device: RandomDevice> {
+    var device: Device
+    init(_ device: Device) { self.device = device }
 }

@@ -25,6 +25,14 @@ public struct TLSStack<Base: NetworkStack>: NetworkStack {
         self.client = client
     }
 
+    /// A stack whose configurations come from ``TLSDefaults`` (config.swift's `.https()`),
+    /// recording `random`, the target's entropy source, as ``TLSDefaults/random`` for the
+    /// application's keys; `nil` on a target without one.
+    public init(base: Base, random: TLSRandom?) {
+        self.init(base: base)
+        if let random { TLSDefaults.random = random }
+    }
+
     public var ipv4Addresses: [IPv4Address] { base.ipv4Addresses }
 
     public func listen(port: UInt16, backlog: Int) async throws(NetError) -> Listener {
@@ -52,7 +60,14 @@ public struct TLSStack<Base: NetworkStack>: NetworkStack {
             await connection.close()
             throw .invalidArgument("TLS client: \(error)")
         }
-        try await stream.handshake()
+        do {
+            try await stream.handshake()
+        } catch {
+            await stream.close()
+            // Say why: the certificate check or the alert the server sent.
+            if let tlsError = stream.tlsError { throw .deviceFailure("TLS with \(destination): \(tlsError)") }
+            throw error
+        }
         return stream
     }
 
@@ -86,4 +101,7 @@ public enum TLSDefaults {
     nonisolated(unsafe) public static var server: TLSServerConfiguration?
     /// The client configuration of stacks made without one.
     nonisolated(unsafe) public static var client: TLSClientConfiguration?
+    /// The entropy source of the target, set by the `.https()` device; `nil` where the target
+    /// has none yet, and TLS cannot run.
+    nonisolated(unsafe) public static var random: TLSRandom?
 }
