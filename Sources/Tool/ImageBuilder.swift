@@ -26,7 +26,7 @@ struct ImageBuilder {
             + (products.includePaths + stores.includePaths).flatMap { ["-I", $0.path] } + sources.map(\.path)
         switch plan.target {
         case .unix:
-            try Shell.compile(try Shell.swiftc(), swiftArguments + profile.linkFlags + (cObjects + products.objects).map(\.path)
+            try Shell.compile(try Shell.swiftc(), swiftArguments + profile.linkFlags + (cObjects + products.objects + products.archives).map(\.path)
                                 + ["-o", temporary.path], what: what)
         case .spt, .hvt, .virtio:
             // Compile the application, then link everything freestanding with the target's script.
@@ -36,7 +36,8 @@ struct ImageBuilder {
             // The image ships stripped; the unstripped twin stays in _build/ for gdb
             // (`add-symbol-file _build/NAME.spt.debug` once the tender has loaded it).
             let debugImage = folder.buildDirectory.appendingPathComponent(plan.imageName + ".debug")
-            try link(plan.target, objects: [object, manifest] + cObjects + products.objects, into: debugImage, what: what)
+            try link(plan.target, objects: [object, manifest] + cObjects + products.objects, archives: products.archives,
+                     into: debugImage, what: what)
             try strip(debugImage, into: temporary)
         }
         try replace(image, with: temporary)
@@ -75,7 +76,7 @@ struct ImageBuilder {
 
     /// Links a freestanding image: our objects, the Embedded concurrency runtime, and the few
     /// libstdc++ helpers that runtime uses.
-    private func link(_ target: Target, objects: [URL], into image: URL, what: String) throws(ToolError) {
+    private func link(_ target: Target, objects: [URL], archives: [URL], into image: URL, what: String) throws(ToolError) {
         let swiftc = URL(fileURLWithPath: try Shell.swiftc())
         let toolchain = swiftc.deletingLastPathComponent().deletingLastPathComponent()
         let embedded = toolchain.appendingPathComponent("lib/swift/embedded/x86_64-unknown-linux-gnu")
@@ -89,7 +90,7 @@ struct ImageBuilder {
                                 "--gc-sections", "--icf=all", "-mllvm", "-enable-machine-outliner",
                                 "-T", script.path, "-o", image.path]
                             + objects.map(\.path)
-                            + ["--start-group",
+                            + ["--start-group"] + archives.map(\.path) + [
                                embedded.appendingPathComponent("libswift_Concurrency.a").path,
                                embedded.appendingPathComponent("libswiftUnicodeDataTables.a").path,
                                gcc.appendingPathComponent("libstdc++.a").path,

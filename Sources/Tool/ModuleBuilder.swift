@@ -54,6 +54,8 @@ struct ModuleBuilder {
         let cache: URL
         var objects: [URL] = []
         var includePaths: [URL] = []
+        /// System static libraries to link after the objects.
+        var archives: [URL] = []
     }
 
     /// Builds `modules` (dependencies first) unless the cache is up to date.
@@ -78,6 +80,13 @@ struct ModuleBuilder {
                     fingerprint.add((try? Data(contentsOf: source)) ?? Data())
                 }
                 fingerprints[module.name] = fingerprint.hex
+                for archive in module.archives {
+                    guard FileManager.default.fileExists(atPath: archive) else {
+                        throw ToolError("\(module.name) needs \(archive), which is missing",
+                                        hint: "install the package that has it (Scripts/install-dependencies)")
+                    }
+                    products.archives.append(URL(fileURLWithPath: archive))
+                }
                 if module.language != .swift {
                     products.includePaths.append(home.root.appendingPathComponent(module.includePath))
                 }

@@ -21,6 +21,9 @@ struct LibraryModule: Equatable {
     /// Whether SwiftPM builds it too (for `swift test`). The unikernel bindings are freestanding
     /// code (their own `malloc`, `_start`) that only the tool builds, for their target.
     var isInPackage = true
+    /// Static libraries of the system the module's code calls (absolute paths), linked into
+    /// every image that has the module.
+    var archives: [String] = []
 
     var includePath: String { path + "/include" }
 }
@@ -41,7 +44,8 @@ enum ModuleCatalog {
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         // Cryptography: BearSSL's headers and a C shim over them, and the Swift API.
         LibraryModule(name: "CBearSSL", path: "Sources/Crypto/BearSSL", language: .c,
-                      dependencies: [], isTargetIndependent: true),
+                      dependencies: [], isTargetIndependent: true,
+                      archives: ["/usr/lib/x86_64-linux-gnu/libbearssl.a"]),
         LibraryModule(name: "SwiftletCrypto", path: "Sources/Crypto", language: .swift,
                       dependencies: ["CBearSSL"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletTLS", path: "Sources/TLS", language: .swift,

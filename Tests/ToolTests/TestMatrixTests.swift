@@ -53,6 +53,9 @@ import Testing
              expected: .exits(0), marker: "text=[a \"b\" c é] number=-5 flag=true"),
         Case(unikernel: "Tests/Unikernels/exit-status", target: "spt", arguments: ["--status=7"], expected: .exits(7),
              marker: "SUCCESS: exit-status 7"),
+        // SwiftletCrypto's known answers with BearSSL linked freestanding.
+        Case(unikernel: "Tests/Unikernels/crypto-kat", target: "unix", expected: .exits(0), marker: "SUCCESS: crypto-kat"),
+        Case(unikernel: "Tests/Unikernels/crypto-kat", target: "spt", expected: .exits(0), marker: "SUCCESS: crypto-kat"),
         Case(unikernel: "Tests/Unikernels/exit-status", target: "spt", arguments: ["--fail"], expected: .exits(1),
              marker: "start() failed: asked to fail by --fail"),
         // hvt, in a KVM virtual machine. Where KVM emulates every guest instruction (kvm_pvm) it
@@ -90,6 +93,7 @@ import Testing
         Case(unikernel: "Tests/Unikernels/exit-status", target: "virtio", machine: machine, arguments: ["--fail"],
              expected: .exits(1), marker: "start() failed: asked to fail by --fail"),
     ] } + [
+        Case(unikernel: "Tests/Unikernels/crypto-kat", target: "virtio", expected: .exits(0), marker: "SUCCESS: crypto-kat"),
         Case(unikernel: "Tests/Unikernels/heap", target: "virtio", arguments: ["--megabytes=256"], expected: .exits(0),
              marker: "SUCCESS: heap 256 MiB"),
     ]

@@ -420,6 +420,26 @@ void __stack_chk_fail(void) {
     solo5_abort();
 }
 
+// The checked copies of _FORTIFY_SOURCE, which Debian's libbearssl.a calls: `capacity` is the
+// destination's size as the compiler knew it.
+static void fortify_fail(void) {
+    static const char message[] = "Swiftlet: buffer overflow detected; aborting\n";
+    solo5_console_write(message, sizeof message - 1);
+    solo5_abort();
+}
+void *__memcpy_chk(void *to, const void *from, size_t n, size_t capacity) {
+    if (n > capacity) fortify_fail();
+    return memcpy(to, from, n);
+}
+void *__memmove_chk(void *to, const void *from, size_t n, size_t capacity) {
+    if (n > capacity) fortify_fail();
+    return memmove(to, from, n);
+}
+void *__memset_chk(void *to, int value, size_t n, size_t capacity) {
+    if (n > capacity) fortify_fail();
+    return memset(to, value, n);
+}
+
 __attribute__((weak)) void swiftlet_platform_devices_init(void) {}
 
 static const char *command_line = "";
