@@ -25,8 +25,8 @@ let package = Package(
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
-        .library(name: "SwiftletX509", targets: ["SwiftletX509"]),
         .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
+        .library(name: "SwiftletX509", targets: ["SwiftletX509"]),
         .library(name: "SwiftletTLS", targets: ["SwiftletTLS"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
@@ -38,10 +38,10 @@ let package = Package(
         .target(name: "SwiftletNet", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Network"),
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
-        .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/X509"),
         // BearSSL (the system's libbearssl-dev, linked statically) and the Swift API over it.
         .target(name: "CBearSSL", path: "Sources/Crypto/BearSSL", linkerSettings: [.linkedLibrary(":libbearssl.a")]),
         .target(name: "SwiftletCrypto", dependencies: ["CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
+        .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], path: "Sources/X509"),
         .target(name: "SwiftletTLS", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"], path: "Sources/TLS"),
         .target(
             name: "SwiftletUnix",
@@ -74,7 +74,7 @@ let package = Package(
             path: "Tests/HTTPTests"),
         .testTarget(
             name: "X509Tests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletX509"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"],
             path: "Tests/X509Tests"),
         .testTarget(
             name: "UnixPlatformTests",
