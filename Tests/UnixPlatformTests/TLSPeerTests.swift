@@ -45,6 +45,37 @@ struct TestCertificate {
     static let unusedKeyPEM = ECPrivateKeyDocument(scalar: [UInt8](repeating: 3, count: 32), publicKey: nil).sec1PEM
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
+
+    /// A root CA and a leaf for `localhost` it signed (the leaf's key P-256, or RSA 2048), made by openssl.
+    static func makeIssued(rsa: Bool = false) throws -> (root: TestCertificate, leaf: TestCertificate) {
+        let root = try make(days: 30, name: "Swiftlet Test Root")
+        let directory = root.directory
+        // A CA certificate proper: basicConstraints cA, keyCertSign.
+        let caPath = directory.appendingPathComponent("ca.pem").path
+        let ca = try Host.run(["openssl", "req", "-x509", "-new", "-key", root.keyPath, "-subj", "/CN=Swiftlet Test Root", "-days", "30",
+                               "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                               "-out", caPath])
+        guard ca.status == 0 else { throw PeerTestError("openssl req (CA): \(ca.output)") }
+        let leafKey = directory.appendingPathComponent("leaf-key.pem").path
+        let keyResult = rsa ? try Host.run(["openssl", "genrsa", "-out", leafKey, "2048"])
+            : try Host.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", leafKey])
+        guard keyResult.status == 0 else { throw PeerTestError("leaf key: \(keyResult.output)") }
+        let request = directory.appendingPathComponent("leaf.csr").path
+        let csr = try Host.run(["openssl", "req", "-new", "-key", leafKey, "-subj", "/CN=localhost", "-out", request])
+        guard csr.status == 0 else { throw PeerTestError("openssl req (CSR): \(csr.output)") }
+        let extensions = directory.appendingPathComponent("leaf.ext").path
+        try "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"
+            .write(toFile: extensions, atomically: true, encoding: .utf8)
+        let leafPath = directory.appendingPathComponent("leaf.pem").path
+        let signed = try Host.run(["openssl", "x509", "-req", "-in", request, "-CA", caPath, "-CAkey", root.keyPath, "-CAcreateserial",
+                                   "-days", "2", "-extfile", extensions, "-out", leafPath])
+        guard signed.status == 0 else { throw PeerTestError("openssl x509 -req: \(signed.output)") }
+        let rootCertificate = TestCertificate(directory: directory, certificatePath: caPath, keyPath: root.keyPath,
+                                              certificateDER: try pemBody(caPath), privateKey: root.privateKey)
+        let leaf = TestCertificate(directory: directory, certificatePath: leafPath, keyPath: leafKey,
+                                   certificateDER: try pemBody(leafPath), privateKey: root.privateKey)
+        return (rootCertificate, leaf)
+    }
 }
 
 struct PeerTestError: Error, CustomStringConvertible {
@@ -303,6 +334,68 @@ func runPeer(_ arguments: [String], input: String = "", on loop: SwiftletRuntime
             let page = try await Self.fetch(port: port, stack: stack, configuration: Self.configuration(certificate))
             guard case .success(let text) = page else { Issue.record("fetch failed: \(page)"); return }
             #expect(text.hasPrefix("HTTP/1.0 200"))
+        }
+    }
+
+    static func chainConfiguration(_ root: TestCertificate, name: String = "localhost", now: @escaping () -> WallClockTime = now) throws -> TLSClientConfiguration {
+        TLSClientConfiguration(serverName: name, trustAnchors: [try Certificate(derEncoded: root.certificateDER)], now: now, random: systemTLSRandom)
+    }
+
+    @Test(arguments: [false, true])
+    func verifiesACAIssuedChainFromOpenSSL(rsa: Bool) throws {
+        let (root, leaf) = try TestCertificate.makeIssued(rsa: rsa)
+        defer { root.remove() }
+        try Self.withOpenSSLServer(leaf) { port, stack in
+            let page = try await Self.fetch(port: port, stack: stack, configuration: try Self.chainConfiguration(root))
+            guard case .success(let text) = page else { Issue.record("fetch failed: \(page)"); return }
+            #expect(text.hasPrefix("HTTP/1.0 200"), "\(text.prefix(200))")
+            let wrongName = try await Self.fetch(port: port, stack: stack, configuration: try Self.chainConfiguration(root, name: "example.org"))
+            #expect(wrongName == .failure(.certificateUnknown("not valid for example.org")))
+            let later = { WallClockTime(secondsSinceEpoch: Self.now().secondsSinceEpoch + 10 * 86_400) }
+            let expired = try await Self.fetch(port: port, stack: stack, configuration: try Self.chainConfiguration(root, now: later))
+            #expect(expired == .failure(.certificateExpired))
+            let (otherRoot, _) = try TestCertificate.makeIssued()
+            defer { otherRoot.remove() }
+            let unknown = try await Self.fetch(port: port, stack: stack, configuration: try Self.chainConfiguration(otherRoot))
+            #expect(unknown == .failure(.unknownCA))
+        }
+    }
+
+    @Test func fetchesFromNginx() throws {
+        guard let nginx = Host.find("nginx") else {
+            print("TLSClientPeerTests: skipped nginx: not installed (apt-get install nginx-light)")
+            return
+        }
+        let (root, leaf) = try TestCertificate.makeIssued()
+        defer { root.remove() }
+        try runOnUnixLoop(seconds: 60) { loop in
+            let stack = SocketStack(loop: loop, address: .loopback)
+            let probe = try await stack.listen(port: 0, backlog: 1)
+            let port = probe.localEndpoint.port
+            await probe.close()
+            let directory = root.directory.path
+            let configuration = """
+                worker_processes 1; daemon off; pid \(directory)/nginx.pid; error_log \(directory)/nginx-error.log;
+                events { worker_connections 64; }
+                http { access_log off; client_body_temp_path \(directory); proxy_temp_path \(directory);
+                  fastcgi_temp_path \(directory); uwsgi_temp_path \(directory); scgi_temp_path \(directory);
+                  server { listen 127.0.0.1:\(port) ssl; ssl_protocols TLSv1.3;
+                    ssl_certificate \(leaf.certificatePath); ssl_certificate_key \(leaf.keyPath);
+                    location / { return 200 "hello from nginx"; } } }
+                """
+            try configuration.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
+            let server = try Host.start([nginx, "-c", directory + "/nginx.conf", "-p", directory])
+            defer { Host.stop(server) }
+            var page: Result<String, TLSError> = .failure(.closed)
+            for _ in 0..<100 {
+                if let result = try? await Self.fetch(port: port, stack: stack, configuration: try Self.chainConfiguration(root)) {
+                    page = result
+                    break
+                }
+                await loop.sleep(until: loop.platform.monotonicNow() + .milliseconds(50))
+            }
+            guard case .success(let text) = page else { Issue.record("fetch from nginx failed: \(page)"); return }
+            #expect(text.contains("200 OK") && text.hasSuffix("hello from nginx"), "\(text)")
         }
     }
 
