@@ -363,7 +363,7 @@ func runPeer(_ arguments: [String], input: String = "", on loop: SwiftletRuntime
 
     @Test func fetchesFromNginx() throws {
         guard let nginx = Host.find("nginx") else {
-            print("TLSClientPeerTests: skipped nginx: not installed (apt-get install nginx-light)")
+            print("TLSClientPeerTests: skipped nginx: not installed (apt-get install nginx)")
             return
         }
         let (root, leaf) = try TestCertificate.makeIssued()
