@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
         .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
         .library(name: "SwiftletX509", targets: ["SwiftletX509"]),
+        .library(name: "SwiftletTLS", targets: ["SwiftletTLS"]),
         .library(name: "SwiftletACME", targets: ["SwiftletACME"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
@@ -43,6 +44,7 @@ let package = Package(
         .target(name: "CBearSSL", path: "Sources/Crypto/BearSSL", linkerSettings: [.linkedLibrary(":libbearssl.a")]),
         .target(name: "SwiftletCrypto", dependencies: ["CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
         .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], path: "Sources/X509"),
+        .target(name: "SwiftletTLS", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"], path: "Sources/TLS"),
         .target(name: "SwiftletACME", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletCrypto", "SwiftletX509"], path: "Sources/ACME"),
         .target(
             name: "SwiftletUnix",
@@ -84,9 +86,10 @@ let package = Package(
         .testTarget(
             name: "UnixPlatformTests",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix",
-                           "SwiftletCrypto", "SwiftletX509", "SwiftletACME"],
+                           "SwiftletCrypto", "SwiftletX509", "SwiftletTLS", "SwiftletACME"],
             path: "Tests/UnixPlatformTests"),
         .testTarget(name: "CryptoTests", dependencies: ["SwiftletCrypto"], path: "Tests/CryptoTests"),
+        .testTarget(name: "TLSTests", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletTLS"], path: "Tests/TLSTests"),
         .testTarget(
             name: "ToolTests",
             dependencies: ["SwiftletTool", "SwiftletConfig", "SwiftletStorage", "swiftlet"],

@@ -69,4 +69,11 @@ public struct Device: Sendable {
     public static func http(_ name: String = "service", label: String = "http") -> Device {
         Device(kind: "http", label: label, name: name)
     }
+
+    /// An HTTP/1.1 server over TLS 1.3 (`HTTPServer` over `TLSStack` of SwiftletTLS) on the
+    /// stack `name`, shared with `.http()` and `.stack()` of the same name. The application
+    /// gives it its certificate (`TLSDefaults.server`) before `serve`.
+    public static func https(_ name: String = "service", label: String = "https") -> Device {
+        Device(kind: "https", label: label, name: name)
+    }
 }

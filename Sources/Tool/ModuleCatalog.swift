@@ -48,6 +48,8 @@ enum ModuleCatalog {
                       dependencies: ["CBearSSL"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletX509", path: "Sources/X509", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], isTargetIndependent: true),
+        LibraryModule(name: "SwiftletTLS", path: "Sources/TLS", language: .swift,
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletACME", path: "Sources/ACME", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletCrypto", "SwiftletX509"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,

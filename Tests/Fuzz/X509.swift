@@ -1,6 +1,7 @@
 // Fuzz target for SwiftletX509's certificate, public key and private key parsers; built and run
 // by Scripts/fuzz (seeds: Seeds/X509.hex).
-// fuzz-sources: Sources/X509/DER/*.swift Sources/X509/PEM/*.swift Sources/X509/Keys/*.swift
+// fuzz-sources: Sources/X509/DER/*.swift Sources/X509/PEM/*.swift
+// fuzz-sources: Sources/X509/Keys/SubjectPublicKeyInfo.swift Sources/X509/Keys/ECPrivateKeyDocument.swift
 // fuzz-sources: Sources/X509/Certificate/*.swift Sources/X509/Verification/HostnameMatching.swift
 import SwiftletDevices
 

@@ -9,7 +9,7 @@ import Testing
     @Test func targetIndependentModulesCompileAsEmbeddedSwift() throws {
         let modules = ModuleCatalog.all.filter(\.isTargetIndependent)
         #expect(modules.map(\.name) == ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP",
-                                    "CBearSSL", "SwiftletCrypto", "SwiftletX509", "SwiftletACME"])
+                                    "CBearSSL", "SwiftletCrypto", "SwiftletX509", "SwiftletTLS", "SwiftletACME"])
         let home = SwiftletHome(root: Support.root)
         let products = try ModuleBuilder(home: home, profile: .embedded).build(modules)
         for object in products.objects {

@@ -33,6 +33,10 @@ struct TestPKI {
     /// A CA under the intermediate (whose pathlen is 0), and a leaf under it.
     let deepIntermediate: Certificate
     let deepLeaf: Certificate
+    /// A leaf with a critical extension nobody knows.
+    let strangeLeaf: Certificate
+    /// A root with the real root's name but another key.
+    let impostorRoot: Certificate
 
     static let hostname = "leaf.example.test"
 
@@ -69,11 +73,14 @@ struct TestPKI {
         try issue("deep", "/O=Swiftlet Tests/CN=Deep Intermediate", by: "inter",
                   extensions: "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign")
         try issue("deepleaf", "/CN=\(hostname)", by: "deep", extensions: leafExtensions)
+        try issue("strange", "/CN=\(hostname)", by: "inter", extensions: leafExtensions + "\n1.3.6.1.4.1.55555.1=critical,ASN1:NULL")
+        try selfSigned("impostor", "/O=Swiftlet Tests/CN=Test Root \(kind.rawValue)")
 
         func load(_ name: String) throws -> Certificate { try Certificate(pemEncoded: try openssl.read("\(name).pem")) }
         return TestPKI(root: try load("root"), intermediate: try load("inter"), leaf: try load("leaf"),
                        otherRoot: try load("other"), signedByLeaf: try load("victim"), clientLeaf: try load("client"),
-                       deepIntermediate: try load("deep"), deepLeaf: try load("deepleaf"))
+                       deepIntermediate: try load("deep"), deepLeaf: try load("deepleaf"),
+                       strangeLeaf: try load("strange"), impostorRoot: try load("impostor"))
     }
 
     /// Made once per kind per run: openssl's RSA key generation is the slow part.

@@ -17,7 +17,7 @@ struct DeviceKind {
     var layer: DeviceLayer? = nil
 
     static let all: [DeviceKind] = [.time, .monotonicClock, .wallClock, .console, .random,
-                                    .block, .keyValueReadOnly, .keyValue, .network, .stack, .http]
+                                    .block, .keyValueReadOnly, .keyValue, .network, .stack, .http, .https]
 
     static func named(_ kind: String) -> DeviceKind? { all.first { $0.kind == kind } }
 
