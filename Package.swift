@@ -7,7 +7,8 @@
 //   Runtime/            executor, logging, runtime keys, the platform interface
 //   Network/            our TCP/IP stack: wire formats, interface, TCP, DHCP, link devices
 //   Storage/            block helpers and key-value stores: crunch, tar, FAT, the writable log store
-//   HTTP/               the HTTP/1.1 server, router, middleware and static files
+//   HTTP/               the HTTP/1.1 server, router, middleware and static files; the HTTP/1.1 client
+//   DNS/                the DNS wire codec and the stub resolver
 //   Platforms/<target>/ one binding of the platform interface per target
 //   Configuration/      the vocabulary of a unikernel's config.swift
 //   Platforms/Solo5/    the spt/hvt bindings (built by the tool only) and the Solo5 ABI
@@ -25,6 +26,7 @@ let package = Package(
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
+        .library(name: "SwiftletDNS", targets: ["SwiftletDNS"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -35,6 +37,7 @@ let package = Package(
         .target(name: "SwiftletNet", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Network"),
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
+        .target(name: "SwiftletDNS", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/DNS"),
         .target(
             name: "SwiftletUnix",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
@@ -54,7 +57,7 @@ let package = Package(
             path: "Tests/RuntimeTests"),
         .testTarget(
             name: "NetworkTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletDNS"],
             path: "Tests/NetworkTests"),
         .testTarget(
             name: "StorageTests",
@@ -66,7 +69,8 @@ let package = Package(
             path: "Tests/HTTPTests"),
         .testTarget(
             name: "UnixPlatformTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletDNS",
+                           "SwiftletUnix"],
             path: "Tests/UnixPlatformTests"),
         .testTarget(
             name: "ToolTests",

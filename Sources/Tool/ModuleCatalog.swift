@@ -37,6 +37,8 @@ enum ModuleCatalog {
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletHTTP", path: "Sources/HTTP", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
+        LibraryModule(name: "SwiftletDNS", path: "Sources/DNS", language: .swift,
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "CSwiftletUnix", path: "Sources/Platforms/Unix/CShim", language: .c,
                       dependencies: [], isTargetIndependent: false),
         LibraryModule(name: "SwiftletUnix", path: "Sources/Platforms/Unix/Binding", language: .swift,

@@ -8,7 +8,7 @@ import Testing
 @Suite struct EmbeddedBuildTests {
     @Test func targetIndependentModulesCompileAsEmbeddedSwift() throws {
         let modules = ModuleCatalog.all.filter(\.isTargetIndependent)
-        #expect(modules.map(\.name) == ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP"])
+        #expect(modules.map(\.name) == ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletDNS"])
         let home = SwiftletHome(root: Support.root)
         let products = try ModuleBuilder(home: home, profile: .embedded).build(modules)
         for object in products.objects {
