@@ -1,3 +1,5 @@
+import _Concurrency  // implicit in ordinary Swift, explicit in Embedded Swift
+
 /// Why a name could not be resolved.
 public enum DNSError: Error, Equatable, Sendable {
     /// The text is not a domain name (empty label, a label over 63 bytes, over 253 bytes in all).
@@ -42,4 +44,25 @@ extension DNSError: CustomStringConvertible {
         case .noServers: "no DNS server configured"
         }
     }
+}
+
+/// A resolver that knows only dotted-quad names (`10.0.0.1`), for clients configured with
+/// addresses: any other name fails with ``DNSError/noServers``.
+public struct DNSLiteralAddresses: DNSResolving {
+    /// The resolver.
+    public init() {}
+
+    public func addresses(of name: String) async throws(DNSError) -> [IPv4Address] {
+        guard let address = IPv4Address(name) else { throw .noServers }
+        return [address]
+    }
+}
+
+/// A stack that can tell a resolver where to ask: the DNS servers its network announced
+/// (DHCP option 6), and a seed for query IDs from its own generator.
+public protocol DNSServerSource {
+    /// The servers the network announced, in order of preference; empty when none.
+    var announcedDNSServers: [IPv4Address] { get }
+    /// 64 fresh random bits.
+    func randomSeed() -> UInt64
 }

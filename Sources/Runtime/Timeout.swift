@@ -18,7 +18,7 @@ public func withTimeout<Time: TimeDevice, Value, Failure: Error>(
     late: @escaping (Value) async -> Void = { _ in },
     _ operation: @escaping () async throws(Failure) -> Value
 ) async throws(Failure) -> Value {
-    let race = TimeoutRace<Value, Failure>()
+    let race = FirstResult<Value, Failure>()
     spawn {
         do throws(Failure) {
             let value = try await operation()
@@ -31,26 +31,45 @@ public func withTimeout<Time: TimeDevice, Value, Failure: Error>(
         await time.sleep(for: duration)
         _ = race.finish(.failure(timeoutError))
     }
-    await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-        if race.outcome != nil { continuation.resume() } else { race.continuation = continuation }
-    }
-    switch race.outcome! {
+    switch await race.wait() {
     case .success(let value): return value
     case .failure(let error): throw error
     }
 }
 
-/// The first result of a ``withTimeout(_:on:spawn:error:late:_:)`` race, and its waiter.
-final class TimeoutRace<Value, Failure: Error> {
-    var outcome: Result<Value, Failure>?
-    var continuation: UnsafeContinuation<Void, Never>?
+/// The first of several results that race (an operation and a timer): later ones are
+/// refused, and one task can wait for the first.
+///
+/// ```swift
+/// let race = FirstResult<[UInt8]?, NetError>()
+/// spawn { _ = race.finish(Result { () throws(NetError) in try await connection.read(maxLength: 4096) }) }
+/// spawn { await time.sleep(for: .seconds(5)); _ = race.finish(.failure(.timedOut)) }
+/// let bytes = try await race.wait().get()
+/// ```
+public final class FirstResult<Value, Failure: Error> {
+    /// The first result, once there is one.
+    public private(set) var outcome: Result<Value, Failure>?
+    private var continuation: UnsafeContinuation<Void, Never>?
 
-    /// Records `result` if it is the first; returns whether it was.
-    func finish(_ result: Result<Value, Failure>) -> Bool {
+    /// A race with no result yet.
+    public init() {}
+
+    /// Records `result` if it is the first and wakes the waiter; returns whether it was first.
+    public func finish(_ result: Result<Value, Failure>) -> Bool {
         guard outcome == nil else { return false }
         outcome = result
         continuation?.resume()
         continuation = nil
         return true
+    }
+
+    /// Waits for the first result (one waiter at a time).
+    public func wait() async -> Result<Value, Failure> {
+        if outcome == nil {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                if outcome != nil { continuation.resume() } else { self.continuation = continuation }
+            }
+        }
+        return outcome!
     }
 }
