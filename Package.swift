@@ -7,7 +7,8 @@
 //   Runtime/            executor, logging, runtime keys, the platform interface
 //   Network/            our TCP/IP stack: wire formats, interface, TCP, DHCP, link devices
 //   Storage/            block helpers and key-value stores: crunch, tar, FAT, the writable log store
-//   HTTP/               the HTTP/1.1 server, router, middleware and static files
+//   HTTP/               the HTTP/1.1 server, router, middleware and static files; the HTTP/1.1 client
+//   DNS/                the DNS wire codec and the stub resolver
 //   ACME/               JSON, JWS and the ACME client (RFC 8555) that gets certificates
 //   Platforms/<target>/ one binding of the platform interface per target
 //   Configuration/      the vocabulary of a unikernel's config.swift
@@ -26,6 +27,7 @@ let package = Package(
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
+        .library(name: "SwiftletDNS", targets: ["SwiftletDNS"]),
         .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
         .library(name: "SwiftletX509", targets: ["SwiftletX509"]),
         .library(name: "SwiftletTLS", targets: ["SwiftletTLS"]),
@@ -40,6 +42,7 @@ let package = Package(
         .target(name: "SwiftletNet", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Network"),
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
+        .target(name: "SwiftletDNS", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/DNS"),
         // BearSSL (the system's libbearssl-dev, linked statically) and the Swift API over it.
         .target(name: "CBearSSL", path: "Sources/Crypto/BearSSL", linkerSettings: [.linkedLibrary(":libbearssl.a")]),
         .target(name: "SwiftletCrypto", dependencies: ["CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
@@ -65,7 +68,7 @@ let package = Package(
             path: "Tests/RuntimeTests"),
         .testTarget(
             name: "NetworkTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletDNS"],
             path: "Tests/NetworkTests"),
         .testTarget(
             name: "StorageTests",
@@ -85,7 +88,7 @@ let package = Package(
             path: "Tests/ACMETests"),
         .testTarget(
             name: "UnixPlatformTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletDNS", "SwiftletUnix",
                            "SwiftletCrypto", "SwiftletX509", "SwiftletTLS", "SwiftletACME"],
             path: "Tests/UnixPlatformTests"),
         .testTarget(name: "CryptoTests", dependencies: ["SwiftletCrypto"], path: "Tests/CryptoTests"),

@@ -76,4 +76,11 @@ public struct Device: Sendable {
     public static func https(_ name: String = "service", label: String = "https") -> Device {
         Device(kind: "https", label: label, name: name)
     }
+
+    /// A DNS stub resolver (`DNSResolving`, from SwiftletDNS) on the TCP/IP stack chosen with
+    /// `--net`, sharing the stack declared under the same name; it asks `--dns-server`, or the
+    /// servers DHCP gave. The application imports SwiftletDNS (`packages: ["SwiftletDNS"]`).
+    public static func dns(_ name: String = "service", label: String = "dns") -> Device {
+        Device(kind: "dns", label: label, name: name)
+    }
 }

@@ -40,6 +40,8 @@ enum ModuleCatalog {
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletHTTP", path: "Sources/HTTP", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
+        LibraryModule(name: "SwiftletDNS", path: "Sources/DNS", language: .swift,
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime"], isTargetIndependent: true),
         // Cryptography: BearSSL's headers and a C shim over them, and the Swift API.
         LibraryModule(name: "CBearSSL", path: "Sources/Crypto/BearSSL", language: .c,
                       dependencies: [], isTargetIndependent: true,

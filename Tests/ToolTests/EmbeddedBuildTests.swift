@@ -8,7 +8,7 @@ import Testing
 @Suite struct EmbeddedBuildTests {
     @Test func targetIndependentModulesCompileAsEmbeddedSwift() throws {
         let modules = ModuleCatalog.all.filter(\.isTargetIndependent)
-        #expect(modules.map(\.name) == ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP",
+        #expect(modules.map(\.name) == ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletDNS",
                                     "CBearSSL", "SwiftletCrypto", "SwiftletX509", "SwiftletTLS", "SwiftletACME"])
         let home = SwiftletHome(root: Support.root)
         let products = try ModuleBuilder(home: home, profile: .embedded).build(modules)

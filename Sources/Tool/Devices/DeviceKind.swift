@@ -17,7 +17,7 @@ struct DeviceKind {
     var layer: DeviceLayer? = nil
 
     static let all: [DeviceKind] = [.time, .monotonicClock, .wallClock, .console, .random,
-                                    .block, .keyValueReadOnly, .keyValue, .network, .stack, .http, .https]
+                                    .block, .keyValueReadOnly, .keyValue, .network, .stack, .http, .https, .dns]
 
     static func named(_ kind: String) -> DeviceKind? { all.first { $0.kind == kind } }
 
@@ -103,10 +103,14 @@ struct DeviceLayer {
     let modules: [String]
     /// The layered expression, given the target and the base's expression.
     let expression: (Target, String) -> String
+    /// Runtime keys of the layer itself (the resolver's `--dns-server`).
+    var keys: [UnikernelDescription.KeyDeclaration] = []
 
     /// `implementation` (of the base kind, on `target`) with this layer around it.
     func apply(to implementation: DeviceImplementation, on target: Target) -> DeviceImplementation {
-        implementation.wrapped(typeName: { typeName(target, $0) }, modules: modules) { expression(target, $0) }
+        var layered = implementation.wrapped(typeName: { typeName(target, $0) }, modules: modules) { expression(target, $0) }
+        layered.keys += keys
+        return layered
     }
 
     /// The layer over the base device already created under `label`, whose resolved
