@@ -4,6 +4,7 @@ import SwiftletCrypto
 import SwiftletDevices
 import SwiftletHTTP
 import SwiftletRuntime
+import SwiftletTLS
 import SwiftletUnix
 import SwiftletX509
 import Testing
@@ -56,6 +57,26 @@ struct CurlTransport: ACMETransport {
         }
         let body = (try? Data(contentsOf: URL(fileURLWithPath: bodyOut))).map { [UInt8]($0) } ?? []
         return ACMEHTTPResponse(status: status, headers: headers, body: body)
+    }
+}
+
+/// ACME over Swiftlet's own HTTP client on `TLSStack`. The HTTP client takes `http://` URLs only
+/// so far, so the `https://` URL goes to it as `http://` with its port (443 if it has none),
+/// and the TLS stack under it makes every connection TLS 1.3, checked against the trust anchors.
+struct SwiftletHTTPSTransport<Stack: NetworkStack, Time: TimeDevice>: ACMETransport {
+    let client: HTTPClient<Stack, DNSLiteralAddresses, Time>
+
+    func send(_ request: ACMEHTTPRequest) async throws(ACMEError) -> ACMEHTTPResponse {
+        guard request.url.hasPrefix("https://") else { throw .transport("not an https URL: " + request.url) }
+        var rest = String(request.url.dropFirst("https://".count))
+        let pathStart = rest.firstIndex(of: "/") ?? rest.endIndex
+        if !rest[..<pathStart].contains(":") { rest = rest[..<pathStart] + ":443" + rest[pathStart...] }
+        do {
+            let response = try await client.request(request.method, "http://" + rest, headers: request.headers, body: request.body)
+            return ACMEHTTPResponse(status: response.status.code, headers: response.headers, body: response.body)
+        } catch {
+            throw .transport("\(error)")
+        }
     }
 }
 
@@ -195,6 +216,36 @@ func withChallengeServer(_ pebble: PebbleCA, seconds: Int,
         result = try Host.run(["openssl", "verify", "-CAfile", pebble.path("root.pem"), "-untrusted", pebble.path("chain.pem"),
                                pebble.path("chain.pem")])
         #expect(result.status == 0 && result.output.contains("OK"), "openssl verify: \(result.output)")
+    }
+
+    /// The whole way on Swiftlet's own code: SwiftletHTTP's client over SwiftletTLS over host
+    /// sockets to pebble, HTTP-01 answered by SwiftletHTTP's server.
+    @Test func obtainsACertificateOverSwiftletsHTTPSClient() throws {
+        guard let pebble = try PebbleCA() else { return }
+        defer { pebble.stop() }
+        let name = pebble.name
+        let anchors = try Certificate.chain(pemEncoded: String(contentsOfFile: pebble.path("listener.pem"), encoding: .utf8))
+        let certificateKey = P256.Signing.PrivateKey(seed: "own client \(name)", label: ACMEKeys.certificateLabel)
+        try withChallengeServer(pebble, seconds: 240) { loop, responder in
+            let wallClock = PlatformWallClock(platform: loop.platform)
+            let tls = TLSClientConfiguration(serverName: "localhost", trustAnchors: anchors, now: { wallClock.now() },
+                                             random: TLSRandom(device: UnixRandom()))
+            let stack = TLSStack(base: SocketStack(loop: loop, address: .loopback), client: tls)
+            let http = HTTPClient(stack: stack, resolver: DNSLiteralAddresses(), time: PlatformTime(loop: loop),
+                                  spawn: { body in Task(executorPreference: loop) { await body() } })
+            var configuration = ACMEClientConfiguration()
+            configuration.maxBadNonceRetries = 3
+            let client = ACMEClient(directoryURL: pebble.directoryURL, transport: SwiftletHTTPSTransport(client: http),
+                                    accountKey: ES256Key(seed: "own client account \(name)"), time: PlatformTime(loop: loop),
+                                    configuration: configuration)
+            let account = try await client.findOrCreateAccount(contact: ["mailto:admin@example.org"], termsOfServiceAgreed: true)
+            #expect(account.isNew)
+            let chain = try await client.obtainCertificate(for: [name], certificateKey: certificateKey, responder: responder)
+            #expect(chain.covers([name]))
+            #expect(chain.certificates.count >= 2)
+            print("pebble over SwiftletTLS: \(http.connectionsOpened) connection(s), \(http.connectionsReused) reuse(s), \(client.badNonceRetries) badNonce retries")
+            await http.closeIdleConnections()
+        }
     }
 
     /// pebble issues 15-second certificates; the renewer renews each at two thirds of its life
