@@ -7,7 +7,9 @@
 //   Runtime/            executor, logging, runtime keys, the platform interface
 //   Network/            our TCP/IP stack: wire formats, interface, TCP, DHCP, link devices
 //   Storage/            block helpers and key-value stores: crunch, tar, FAT, the writable log store
-//   HTTP/               the HTTP/1.1 server, router, middleware and static files
+//   HTTP/               the HTTP/1.1 server, router, middleware and static files; the HTTP/1.1 client
+//   DNS/                the DNS wire codec and the stub resolver
+//   ACME/               JSON, JWS and the ACME client (RFC 8555) that gets certificates
 //   Platforms/<target>/ one binding of the platform interface per target
 //   Configuration/      the vocabulary of a unikernel's config.swift
 //   Platforms/Solo5/    the spt/hvt bindings (built by the tool only) and the Solo5 ABI
@@ -25,8 +27,11 @@ let package = Package(
         .library(name: "SwiftletNet", targets: ["SwiftletNet"]),
         .library(name: "SwiftletStorage", targets: ["SwiftletStorage"]),
         .library(name: "SwiftletHTTP", targets: ["SwiftletHTTP"]),
+        .library(name: "SwiftletDNS", targets: ["SwiftletDNS"]),
         .library(name: "SwiftletCrypto", targets: ["SwiftletCrypto"]),
         .library(name: "SwiftletX509", targets: ["SwiftletX509"]),
+        .library(name: "SwiftletTLS", targets: ["SwiftletTLS"]),
+        .library(name: "SwiftletACME", targets: ["SwiftletACME"]),
         .library(name: "SwiftletUnix", targets: ["SwiftletUnix"]),
         .library(name: "SwiftletConfig", targets: ["SwiftletConfig"]),
         .executable(name: "swiftlet", targets: ["swiftlet"]),
@@ -37,10 +42,13 @@ let package = Package(
         .target(name: "SwiftletNet", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Network"),
         .target(name: "SwiftletStorage", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/Storage"),
         .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
+        .target(name: "SwiftletDNS", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/DNS"),
         // BearSSL (the system's libbearssl-dev, linked statically) and the Swift API over it.
         .target(name: "CBearSSL", path: "Sources/Crypto/BearSSL", linkerSettings: [.linkedLibrary(":libbearssl.a")]),
         .target(name: "SwiftletCrypto", dependencies: ["SwiftletDevices", "SwiftletRuntime", "CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
         .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], path: "Sources/X509"),
+        .target(name: "SwiftletTLS", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"], path: "Sources/TLS"),
+        .target(name: "SwiftletACME", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletCrypto", "SwiftletX509"], path: "Sources/ACME"),
         .target(
             name: "SwiftletUnix",
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "CSwiftletUnix"],
@@ -60,7 +68,7 @@ let package = Package(
             path: "Tests/RuntimeTests"),
         .testTarget(
             name: "NetworkTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletDNS"],
             path: "Tests/NetworkTests"),
         .testTarget(
             name: "StorageTests",
@@ -75,10 +83,16 @@ let package = Package(
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"],
             path: "Tests/X509Tests"),
         .testTarget(
+            name: "ACMETests",
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletHTTP", "SwiftletCrypto", "SwiftletX509", "SwiftletACME"],
+            path: "Tests/ACMETests"),
+        .testTarget(
             name: "UnixPlatformTests",
-            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix"],
+            dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletDNS", "SwiftletUnix",
+                           "SwiftletCrypto", "SwiftletX509", "SwiftletTLS", "SwiftletACME"],
             path: "Tests/UnixPlatformTests"),
         .testTarget(name: "CryptoTests", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "CBearSSL"], path: "Tests/CryptoTests"),
+        .testTarget(name: "TLSTests", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletTLS"], path: "Tests/TLSTests"),
         .testTarget(
             name: "ToolTests",
             dependencies: ["SwiftletTool", "SwiftletConfig", "SwiftletStorage", "swiftlet"],

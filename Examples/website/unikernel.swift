@@ -1,15 +1,33 @@
+import _Concurrency
 import SwiftletDevices
 import SwiftletHTTP
 import SwiftletRuntime
+import SwiftletTLS
 
 /// Dream's "DreamOS" example in Swiftlet: a front page, and an echo route that repeats the
 /// word in its URL (`curl localhost:8080/echo/hi` prints `hi`). `POST /echo` sends the body
 /// back, for upload tests.
 ///
-/// Generic over the server, so the same code serves from host sockets and from Swiftlet's own
+/// With `--tls=true` it serves HTTPS on `--https-port` with the certificate in its `tls`
+/// store (or a self-signed one for `--hostname`), and its HTTP port redirects there.
+///
+/// Generic over the servers, so the same code serves from host sockets and from Swiftlet's own
 /// stack, on every target.
-struct Website<Server: HTTPServing> {
+struct Website<Stack: NetworkStack, Server: HTTPServing, SecureServer: HTTPServing, Store: KeyValueStoreReadOnly, Wall: WallClock> {
+    let stack: Stack
     let http: Server
+    let https: SecureServer
+    let certificates: Store
+    let wallClock: Wall
+    private let log = Logger(source: "website")
+
+    init(stack: Stack, http: Server, https: SecureServer, certificates: Store, wallClock: Wall) {
+        self.stack = stack
+        self.http = http
+        self.https = https
+        self.certificates = certificates
+        self.wallClock = wallClock
+    }
 
     func start() async throws(NetError) {
         let router = Router()
@@ -25,7 +43,45 @@ struct Website<Server: HTTPServing> {
         router.use(Middleware.logging())
         router.use(Middleware.errorPages())
         router.use(Middleware.entityTags())
-        try await http.serve(port: UInt16(truncatingIfNeeded: Keys.port), handler: router.handler)
+        let port = UInt16(truncatingIfNeeded: Keys.port)
+        guard Keys.tls else {
+            try await http.serve(port: port, handler: router.handler)
+            return
+        }
+
+        TLSDefaults.server = try await serverConfiguration()
+        let securePort = UInt16(truncatingIfNeeded: Keys.httpsPort)
+        let origin = "https://" + Keys.hostname + (securePort == 443 ? "" : ":\(securePort)")
+        let http = self.http
+        Task {
+            do throws(NetError) {
+                try await http.serve(port: port) { request throws(HTTPError) in .redirect(to: origin + request.target) }
+            } catch {
+                Logger(source: "website").error("HTTP on port \(port): \(error)")
+            }
+        }
+        try await https.serve(port: securePort, handler: router.handler)
+    }
+
+    /// The certificate and key of the store, or a self-signed certificate for --hostname.
+    private func serverConfiguration() async throws(NetError) -> TLSServerConfiguration {
+        guard let random = TLSDefaults.random else {
+            throw .invalidArgument("--tls=true needs an entropy source, and this target has no random device yet")
+        }
+        let certificate = try? await certificates.get(KVKey("certificate.pem"))
+        let key = try? await certificates.get(KVKey("key.pem"))
+        if let certificate, let key {
+            do throws(TLSError) {
+                let configuration = try TLSServerConfiguration(certificateChainPEM: String(decoding: certificate, as: UTF8.self),
+                                                               privateKeyPEM: String(decoding: key, as: UTF8.self), random: random)
+                log.info("serving the certificate of tls/certificate.pem")
+                return configuration
+            } catch {
+                throw .invalidArgument("tls/certificate.pem and tls/key.pem: \(error)")
+            }
+        }
+        log.warning("no tls/certificate.pem and tls/key.pem: serving a self-signed certificate for \(Keys.hostname)")
+        return TLSServerConfiguration.selfSigned(hostname: Keys.hostname, now: wallClock.now(), random: random)
     }
 }
 

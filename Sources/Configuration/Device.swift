@@ -82,4 +82,18 @@ public struct Device: Sendable {
     public static func http(_ name: String = "service", label: String = "http") -> Device {
         Device(kind: "http", label: label, name: name)
     }
+
+    /// An HTTP/1.1 server over TLS 1.3 (`HTTPServer` over `TLSStack` of SwiftletTLS) on the
+    /// stack `name`, shared with `.http()` and `.stack()` of the same name. The application
+    /// gives it its certificate (`TLSDefaults.server`) before `serve`.
+    public static func https(_ name: String = "service", label: String = "https") -> Device {
+        Device(kind: "https", label: label, name: name)
+    }
+
+    /// A DNS stub resolver (`DNSResolving`, from SwiftletDNS) on the TCP/IP stack chosen with
+    /// `--net`, sharing the stack declared under the same name; it asks `--dns-server`, or the
+    /// servers DHCP gave. The application imports SwiftletDNS (`packages: ["SwiftletDNS"]`).
+    public static func dns(_ name: String = "service", label: String = "dns") -> Device {
+        Device(kind: "dns", label: label, name: name)
+    }
 }

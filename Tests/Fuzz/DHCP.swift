@@ -1,5 +1,5 @@
 // Fuzz target for DHCPMessage.parse; built and run by Scripts/fuzz (seeds: Seeds/DHCP.hex).
-// fuzz-sources: Sources/Network/DHCP/DHCPMessage.swift
+// fuzz-sources: Sources/Network/DHCP/DHCPMessage.swift Sources/Network/Interface/IPv4Route.swift
 import SwiftletDevices
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -65,7 +65,7 @@ struct FakeDHCPServer {
         let message = discover.message
         #expect(message.operation == .request && message.messageType == .discover)
         #expect(message.broadcast && message.clientAddress == .any && message.clientHardwareAddress == Self.mac)
-        #expect(message.parameterRequestList == [1, 3, 6, 51, 58, 59])
+        #expect(message.parameterRequestList == [1, 3, 6, 26, 51, 58, 59, 121])
         #expect(message.clientIdentifier == [1, 0x02, 0, 0, 0, 0, 0x42])
         #expect(message.hostName == "swiftlet")
         #expect(message.serverIdentifier == nil && message.requestedAddress == nil)

@@ -125,6 +125,27 @@ import Testing
         "HTTPServer<\(stack), PlatformTime<\(platform)>, PlatformLoopClock<\(platform)>, PlatformWallClock<\(platform)>>"
     }
 
+    @Test func dnsResolvesOnTheStackThatNetChoosesWithItsServerKey() throws {
+        let lookup = Description(
+            name: "lookup", main: "Lookup",
+            devices: [.init(kind: "stack", label: "stack", name: "service"), .init(kind: "dns", label: "dns", name: "service")],
+            keys: [], packages: ["SwiftletDNS"])
+        func resolved(_ arguments: [String], _ target: Target) throws -> DeviceImplementation {
+            try #require(try plan(arguments, of: lookup, target: target).resolvedDevices().last).implementation
+        }
+        let socket = try resolved([], .unix)
+        #expect(socket.typeName == "DNSStubResolver<SocketStack, PlatformTime<UnixPlatform>, PlatformLoopClock<UnixPlatform>, SplitMix64>")
+        // Shares the stack declared under the same name, and brings --dns-server.
+        #expect(socket.expression == "dnsDevice(stack: stack, loop: loop, servers: Keys.dnsServer)")
+        #expect(socket.keys.map(\.name) == ["dns-server"])
+        #expect(socket.modules.contains("SwiftletDNS"))
+        for target in Target.solo5Targets {
+            let direct = try resolved([], target)
+            #expect(direct.typeName
+                == "DNSStubResolver<DirectStack<Solo5Network, Solo5Platform>, PlatformTime<Solo5Platform>, PlatformLoopClock<Solo5Platform>, SplitMix64>")
+        }
+    }
+
     @Test func httpServesOnTheStackThatNetChooses() throws {
         func resolved(_ arguments: [String], _ target: Target) throws -> DeviceImplementation {
             try #require(try plan(arguments, of: Self.website, target: target).resolvedDevices().first).implementation

@@ -65,6 +65,8 @@ import Testing
         // SwiftletCrypto's known answers with BearSSL linked freestanding.
         Case(unikernel: "Tests/Unikernels/crypto-kat", target: "unix", expected: .exits(0), marker: "SUCCESS: crypto-kat"),
         Case(unikernel: "Tests/Unikernels/crypto-kat", target: "spt", expected: .exits(0), marker: "SUCCESS: crypto-kat"),
+        // SwiftletTLS: RFC 8448 and in-memory handshakes, freestanding.
+        Case(unikernel: "Tests/Unikernels/tls-kat", target: "spt", expected: .exits(0), marker: "SUCCESS: tls-kat"),
         Case(unikernel: "Tests/Unikernels/exit-status", target: "spt", arguments: ["--fail"], expected: .exits(1),
              marker: "start() failed: asked to fail by --fail"),
         // hvt, in a KVM virtual machine. Where KVM emulates every guest instruction (kvm_pvm) it
@@ -103,6 +105,7 @@ import Testing
              expected: .exits(1), marker: "start() failed: asked to fail by --fail"),
     ] } + [
         Case(unikernel: "Tests/Unikernels/crypto-kat", target: "virtio", expected: .exits(0), marker: "SUCCESS: crypto-kat"),
+        Case(unikernel: "Tests/Unikernels/tls-kat", target: "virtio", expected: .exits(0), marker: "SUCCESS: tls-kat"),
         Case(unikernel: "Tests/Unikernels/heap", target: "virtio", arguments: ["--megabytes=256"], expected: .exits(0),
              marker: "SUCCESS: heap 256 MiB"),
     ]

@@ -8,6 +8,11 @@ public struct DHCPLease: Equatable, Sendable {
     public var router: IPv4Address?
     /// DNS servers, in the server's order of preference.
     public var dnsServers: [IPv4Address]
+    /// Classless static routes (option 121); when there are any, they replace ``router``
+    /// (RFC 3442 §3: the client ignores option 3), and a default route is among them if wanted.
+    public var routes: [IPv4Route]
+    /// The interface MTU the server gave (option 26), if at least 576.
+    public var mtu: Int?
     /// The server that granted the lease (its server identifier).
     public var server: IPv4Address
     /// When the request that got the lease was first sent: lease times count from there
@@ -24,8 +29,10 @@ public struct DHCPLease: Equatable, Sendable {
     /// Creates a lease from its parts.
     public init(address: IPv4Prefix, router: IPv4Address?, dnsServers: [IPv4Address], server: IPv4Address,
                 acquiredAt: MonotonicInstant, renewAt: MonotonicInstant, rebindAt: MonotonicInstant,
-                expiresAt: MonotonicInstant) {
+                expiresAt: MonotonicInstant, routes: [IPv4Route] = [], mtu: Int? = nil) {
         self.address = address
+        self.routes = routes
+        self.mtu = mtu
         self.router = router
         self.dnsServers = dnsServers
         self.server = server
@@ -274,7 +281,7 @@ public struct DHCPClient: Sendable {
     /// RFC 2131 §4.4.5: renewal retransmissions no closer than 60 seconds.
     static let minimumExtensionRetry: UInt64 = 60 * nanosecondsPerSecond
     /// The options the client asks for: subnet mask, router, DNS, lease time, T1, T2.
-    static let requestedParameters: [UInt8] = [1, 3, 6, 51, 58, 59]
+    static let requestedParameters: [UInt8] = [1, 3, 6, 26, 51, 58, 59, 121]
 
     private static let nanosecondsPerSecond: UInt64 = 1_000_000_000
     private static let never = MonotonicInstant(nanoseconds: .max)
@@ -311,6 +318,8 @@ public struct DHCPClient: Sendable {
         let length: Int
         var router: IPv4Address?
         var dnsServers: [IPv4Address]
+        var routes: [IPv4Route] = []
+        var mtu: Int? = nil
         if state == .requesting {
             guard let offer else { return Output() }
             if let identifier = message.serverIdentifier, identifier != offer.server { return Output() }
@@ -331,7 +340,12 @@ public struct DHCPClient: Sendable {
             length = given
             router = current.router
             dnsServers = current.dnsServers
+            routes = current.routes
+            mtu = current.mtu
         }
+        if !message.classlessStaticRoutes.isEmpty { routes = message.classlessStaticRoutes }
+        // RFC 2132 §5.1: at least 68; below the 576 every host must take, ignore it.
+        if let given = message.interfaceMTU, given >= 576 { mtu = Int(given) }
         if let first = message.routers.first { router = first }
         if !message.dnsServers.isEmpty { dnsServers = message.dnsServers }
         guard let address = IPv4Prefix(address: message.yourAddress, length: length) else { return Output() }
@@ -341,7 +355,7 @@ public struct DHCPClient: Sendable {
         let newLease = DHCPLease(
             address: address, router: router, dnsServers: dnsServers, server: server, acquiredAt: start,
             renewAt: Self.adding(times.renew, to: start), rebindAt: Self.adding(times.rebind, to: start),
-            expiresAt: Self.adding(times.expire, to: start))
+            expiresAt: Self.adding(times.expire, to: start), routes: routes, mtu: mtu)
         let event: Event = state == .requesting ? .bound(newLease) : .renewed(newLease)
         lease = newLease
         state = .bound

@@ -88,6 +88,11 @@ public struct DHCPMessage: Equatable, Sendable {
     public var clientIdentifier: [UInt8]?
     /// Option 57: the largest DHCP message the sender accepts, in bytes.
     public var maximumMessageSize: UInt16?
+    /// Option 26: the MTU of the client's interface (1460 on Google Compute Engine).
+    public var interfaceMTU: UInt16?
+    /// Option 121 (RFC 3442): classless static routes; when given, the client ignores option 3.
+    /// A malformed option is dropped as a whole (`[]`), as if it were absent.
+    public var classlessStaticRoutes: [IPv4Route]
 
     /// A message with the given header fields; every other field zero, `nil` or empty.
     public init(operation: Operation, transactionID: UInt32, clientHardwareAddress: MACAddress, messageType: MessageType?) {
@@ -113,6 +118,8 @@ public struct DHCPMessage: Equatable, Sendable {
         hostName = nil
         clientIdentifier = nil
         maximumMessageSize = nil
+        interfaceMTU = nil
+        classlessStaticRoutes = []
     }
 
     /// The UDP port servers listen on.
@@ -188,7 +195,47 @@ public struct DHCPMessage: Equatable, Sendable {
             guard size.count == 2 else { throw .badOptions }
             message.maximumMessageSize = UInt16(size[0]) << 8 | UInt16(size[1])
         }
+        if let mtu = options.value(OptionCode.interfaceMTU) {
+            guard mtu.count == 2 else { throw .badOptions }
+            message.interfaceMTU = UInt16(mtu[0]) << 8 | UInt16(mtu[1])
+        }
+        if let routes = options.value(OptionCode.classlessStaticRoutes) {
+            message.classlessStaticRoutes = Self.parseRoutes(routes) ?? []
+        }
         return message
+    }
+
+    /// RFC 3442 §2: each route is its prefix length, the prefix's significant octets (as
+    /// many as the length needs), then the router. `nil` if the bytes do not divide so.
+    static func parseRoutes(_ bytes: [UInt8]) -> [IPv4Route]? {
+        var routes: [IPv4Route] = []
+        var index = 0
+        while index < bytes.count {
+            let width = Int(bytes[index])
+            guard width <= 32 else { return nil }
+            let significant = (width + 7) / 8
+            guard bytes.count - (index + 1) >= significant + 4 else { return nil }
+            var network: UInt32 = 0
+            for octet in 0..<significant { network |= UInt32(bytes[index + 1 + octet]) << (24 - 8 * octet) }
+            let r = index + 1 + significant
+            let router = IPv4Address(bytes[r], bytes[r + 1], bytes[r + 2], bytes[r + 3])
+            guard let prefix = IPv4Prefix(address: IPv4Address(network), length: width) else { return nil }
+            routes.append(IPv4Route(destination: prefix, router: router))
+            index = r + 4
+        }
+        return routes
+    }
+
+    static func emitRoutes(_ routes: [IPv4Route]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for route in routes {
+            let width = route.destination.length
+            bytes.append(UInt8(truncatingIfNeeded: width))
+            let network = Self.bytes(route.destination.network.value)
+            bytes.append(contentsOf: network.prefix((width + 7) / 8))
+            bytes.append(contentsOf: Self.bytes(route.router.value))
+        }
+        return bytes
     }
 
     /// Appends the message to `buffer`: the BOOTP part, the magic cookie, the options that are
@@ -231,6 +278,13 @@ public struct DHCPMessage: Equatable, Sendable {
         if !routers.isEmpty { Self.appendOption(OptionCode.routers, Self.bytes(routers), to: &buffer) }
         if !dnsServers.isEmpty { Self.appendOption(OptionCode.dnsServers, Self.bytes(dnsServers), to: &buffer) }
         if let hostName { Self.appendOption(OptionCode.hostName, Array(hostName.utf8), to: &buffer) }
+        if let interfaceMTU {
+            Self.appendOption(OptionCode.interfaceMTU,
+                              [UInt8(truncatingIfNeeded: interfaceMTU >> 8), UInt8(truncatingIfNeeded: interfaceMTU)], to: &buffer)
+        }
+        if !classlessStaticRoutes.isEmpty {
+            Self.appendOption(OptionCode.classlessStaticRoutes, Self.emitRoutes(classlessStaticRoutes), to: &buffer)
+        }
         if !parameterRequestList.isEmpty {
             Self.appendOption(OptionCode.parameterRequestList, parameterRequestList, to: &buffer)
         }
@@ -274,6 +328,7 @@ public struct DHCPMessage: Equatable, Sendable {
         static let routers: UInt8 = 3
         static let dnsServers: UInt8 = 6
         static let hostName: UInt8 = 12
+        static let interfaceMTU: UInt8 = 26
         static let requestedAddress: UInt8 = 50
         static let leaseTime: UInt8 = 51
         static let overload: UInt8 = 52
@@ -284,6 +339,7 @@ public struct DHCPMessage: Equatable, Sendable {
         static let renewalTime: UInt8 = 58
         static let rebindingTime: UInt8 = 59
         static let clientIdentifier: UInt8 = 61
+        static let classlessStaticRoutes: UInt8 = 121
         static let end: UInt8 = 255
     }
 

@@ -1,16 +1,20 @@
 import SwiftletDevices
 
-/// An interface's IPv4 settings: its address and prefix, and the default gateway.
+/// An interface's IPv4 settings: its address and prefix, static routes and the default
+/// gateway (routing: ``nextHop(for:)``).
 public struct IPv4Settings: Equatable, Sendable {
     /// The address and network: `10.0.0.2/24`.
     public var address: IPv4Prefix
     /// Where packets for other networks go; `nil` keeps the stack on its own network.
     public var gateway: IPv4Address?
+    /// Static routes (DHCP option 121), consulted before the gateway.
+    public var routes: [IPv4Route]
 
     /// Creates settings.
-    public init(address: IPv4Prefix, gateway: IPv4Address? = nil) {
+    public init(address: IPv4Prefix, gateway: IPv4Address? = nil, routes: [IPv4Route] = []) {
         self.address = address
         self.gateway = gateway
+        self.routes = routes
     }
 
     /// The subnet's broadcast address (`10.0.0.255` for a /24).
@@ -34,8 +38,8 @@ public struct IPv4Interface {
 
     /// The interface's hardware address.
     public let macAddress: MACAddress
-    /// The largest IP packet the link carries.
-    public let mtu: Int
+    /// The largest IP packet sent: the link's, or less when the network says so (DHCP option 26).
+    public var mtu: Int
     /// The IPv4 settings; `nil` until configured (while DHCP runs).
     public var settings: IPv4Settings?
     /// Frames waiting to be sent, oldest first.
@@ -237,11 +241,9 @@ public struct IPv4Interface {
         return true
     }
 
-    /// The host to hand a packet for `destination` to: itself when on-link, else the gateway.
+    /// The host to hand a packet for `destination` to (``IPv4Settings/nextHop(for:)``).
     public func nextHop(for destination: IPv4Address) -> IPv4Address? {
-        guard let settings else { return nil }
-        if settings.address.contains(destination) { return destination }
-        return settings.gateway
+        settings?.nextHop(for: destination)
     }
 
     /// Announces this host's address (gratuitous ARP, RFC 5227 §3), so neighbours update

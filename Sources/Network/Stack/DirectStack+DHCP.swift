@@ -49,18 +49,21 @@ extension DirectStack {
     private func apply(_ output: DHCPClient.Output) {
         switch output.event {
         case .bound(let lease)?:
-            interface.settings = IPv4Settings(address: lease.address, gateway: lease.router)
+            configure(lease)
             log.info("DHCP lease from \(lease.server): \(lease.address)" + (lease.router.map { " via \($0)" } ?? "")
-                     + (lease.dnsServers.isEmpty ? "" : ", DNS \(lease.dnsServers.map { $0.description }.joined(separator: " "))"))
+                     + (lease.dnsServers.isEmpty ? "" : ", DNS \(lease.dnsServers.map { $0.description }.joined(separator: " "))")
+                     + (lease.routes.isEmpty ? "" : ", routes \(lease.routes.map { $0.description }.joined(separator: ", "))")
+                     + (lease.mtu.map { ", MTU \($0)" } ?? ""))
             interface.announce()
             if let settings = interface.settings { logAssembled(settings) }
             addressChanged.wakeAll()
         case .renewed(let lease)?:
-            interface.settings = IPv4Settings(address: lease.address, gateway: lease.router)
+            configure(lease)
             log.info("DHCP lease renewed: \(lease.address)")
         case .lost?:
             log.warning("DHCP lease lost; asking again")
             interface.settings = nil
+            interface.mtu = link.mtu
             addressChanged.wakeAll()
         case nil:
             break
@@ -76,6 +79,14 @@ extension DirectStack {
             }
         }
         schedule(dhcp?.nextDeadline)
+    }
+
+    /// Applies a lease: the address, the routes (option 121 replaces option 3, RFC 3442 §3),
+    /// and the MTU (option 26, never above the link's), which new TCP connections' MSS follows.
+    private func configure(_ lease: DHCPLease) {
+        interface.settings = IPv4Settings(address: lease.address, gateway: lease.routes.isEmpty ? lease.router : nil,
+                                          routes: lease.routes)
+        interface.mtu = min(link.mtu, lease.mtu ?? link.mtu)
     }
 
     /// The current DHCP lease, if the stack uses DHCP and has one.

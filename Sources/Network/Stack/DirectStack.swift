@@ -211,7 +211,7 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
             }
             let tcb = TCPControlBlock(acceptingSYN: segment, local: key.local, remote: key.remote,
                                       initialSequence: initialSequenceNumber(for: key, now: now),
-                                      mtu: link.mtu, now: now, configuration: configuration.tcp)
+                                      mtu: interface.mtu, now: now, configuration: configuration.tcp)
             let connection = DirectConnection(stack: self, key: key, tcb: tcb, listener: listener)
             connections[key] = connection
             listener.halfOpen += 1
@@ -456,7 +456,7 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
         let key = ConnectionKey(local: IPv4Endpoint(address: address, port: port), remote: destination)
         let now = now()
         let tcb = TCPControlBlock(connectingFrom: key.local, to: destination, initialSequence: initialSequenceNumber(for: key, now: now),
-                                  mtu: link.mtu, now: now, configuration: configuration.tcp)
+                                  mtu: interface.mtu, now: now, configuration: configuration.tcp)
         let connection = DirectConnection(stack: self, key: key, tcb: tcb, listener: nil)
         connections[key] = connection
         connection.tcb.transmit(now: now, emit: emitter(for: key, now: now))
@@ -489,9 +489,9 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
     /// Sends one UDP datagram from `sourcePort`.
     func sendUDP(_ bytes: ArraySlice<UInt8>, from sourcePort: UInt16, source: IPv4Address? = nil, to destination: IPv4Endpoint) throws(NetError) {
         // Outgoing fragmentation is not implemented: a datagram must fit in one frame.
-        let limit = link.mtu - IPv4Header.minimumLength - UDPHeader.length
+        let limit = interface.mtu - IPv4Header.minimumLength - UDPHeader.length
         guard bytes.count <= limit else {
-            throw .invalidArgument("a UDP datagram of \(bytes.count) bytes does not fit the \(link.mtu)-byte MTU (at most \(limit))")
+            throw .invalidArgument("a UDP datagram of \(bytes.count) bytes does not fit the \(interface.mtu)-byte MTU (at most \(limit))")
         }
         let sourceAddress = source ?? interface.settings?.address.address ?? .any
         let header = UDPHeader(sourcePort: sourcePort, destinationPort: destination.port)

@@ -17,7 +17,7 @@ struct DeviceKind {
     var layer: DeviceLayer? = nil
 
     static let all: [DeviceKind] = [.time, .monotonicClock, .wallClock, .console, .random,
-                                    .block, .keyValueReadOnly, .keyValue, .network, .stack, .http]
+                                    .block, .keyValueReadOnly, .keyValue, .network, .stack, .http, .https, .dns]
 
     static func named(_ kind: String) -> DeviceKind? { all.first { $0.kind == kind } }
 
@@ -114,6 +114,8 @@ struct DeviceLayer {
     var keys: [UnikernelDescription.KeyDeclaration] = []
     /// The layered expression, given the target and the base's expression.
     let expression: (Target, String) -> String
+    /// Runtime keys of the layer itself (the resolver's `--dns-server`).
+    var keys: [UnikernelDescription.KeyDeclaration] = []
 
     /// `implementation` (of the base kind, on `target`) with this layer around it.
     func apply(to implementation: DeviceImplementation, on target: Target) -> DeviceImplementation {

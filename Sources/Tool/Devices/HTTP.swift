@@ -25,3 +25,27 @@ extension DeviceKind {
                     + "configuration: HTTPServerConfiguration(maxConnections: Keys.maxConnections, backlog: Keys.backlog))"
             }))
 }
+
+extension DeviceKind {
+    /// An HTTP/1.1 server over TLS 1.3: `HTTPServer` over SwiftletTLS's `TLSStack` over the
+    /// stack, on every stack implementation as `http` is. Declared with `.stack()` (and `.http()`)
+    /// of the same name, all share one stack. The certificate comes from the application, at run
+    /// time (`TLSDefaults.server`), before it calls `serve`; its randomness, for keys, is
+    /// `TLSDefaults.random`.
+    static let https = DeviceKind.layered(
+        on: .stack, kind: "https", protocolName: "HTTPServing", doc: "an HTTPS (TLS 1.3) server on the stack chosen with --net",
+        layer: DeviceLayer(
+            baseKind: "stack",
+            typeName: { target, stack in
+                let platform = target.platformType
+                return "HTTPServer<TLSStack<\(stack)>, PlatformTime<\(platform)>, PlatformLoopClock<\(platform)>, PlatformWallClock<\(platform)>>"
+            },
+            modules: ["SwiftletHTTP", "SwiftletTLS"],
+            expression: { target, stack in
+                // TLS needs entropy: the target's random device, where it has one (TLSStack
+                // refuses to listen without).
+                let random = DeviceKind.random.implementations[target].map { "TLSRandom(device: \($0.expression))" } ?? "nil"
+                return "HTTPServer(stack: TLSStack(base: \(stack), random: \(random)), time: PlatformTime(loop: loop), "
+                    + "clock: PlatformLoopClock(platform: platform), wallClock: PlatformWallClock(platform: platform))"
+            }))
+}

@@ -1,6 +1,6 @@
 /// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, fast, seedable generator. The stack uses
 /// it wherever it needs reproducible randomness from a seed: sequence-number hashing, ephemeral
-/// ports, DHCP transaction IDs and jitter, injected faults.
+/// ports, DHCP transaction IDs and jitter, injected faults; the resolver, its query IDs.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
