@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "SwiftletHTTP", dependencies: ["SwiftletDevices", "SwiftletRuntime"], path: "Sources/HTTP"),
         // BearSSL (the system's libbearssl-dev, linked statically) and the Swift API over it.
         .target(name: "CBearSSL", path: "Sources/Crypto/BearSSL", linkerSettings: [.linkedLibrary(":libbearssl.a")]),
-        .target(name: "SwiftletCrypto", dependencies: ["CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
+        .target(name: "SwiftletCrypto", dependencies: ["SwiftletDevices", "SwiftletRuntime", "CBearSSL"], path: "Sources/Crypto", exclude: ["BearSSL", "README.md"]),
         .target(name: "SwiftletX509", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], path: "Sources/X509"),
         .target(name: "SwiftletTLS", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletX509"], path: "Sources/TLS"),
         .target(
@@ -81,7 +81,7 @@ let package = Package(
             dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletNet", "SwiftletStorage", "SwiftletHTTP", "SwiftletUnix",
                            "SwiftletCrypto", "SwiftletTLS"],
             path: "Tests/UnixPlatformTests"),
-        .testTarget(name: "CryptoTests", dependencies: ["SwiftletCrypto"], path: "Tests/CryptoTests"),
+        .testTarget(name: "CryptoTests", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "CBearSSL"], path: "Tests/CryptoTests"),
         .testTarget(name: "TLSTests", dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto", "SwiftletTLS"], path: "Tests/TLSTests"),
         .testTarget(
             name: "ToolTests",

@@ -89,6 +89,15 @@ public protocol Platform: AnyObject {
 
     /// Ends the unikernel with `status`.
     func exit(status: Int32) -> Never
+
+    /// Fills `buffer` from the platform's entropy source (unix: `getrandom`; Solo5 targets:
+    /// RDSEED/RDRAND); `false` if it has none. This seeds generators (SwiftletCrypto's
+    /// `PlatformRandom`, the stack's secrets); applications use a `random` device.
+    func fillEntropy(_ buffer: UnsafeMutableRawBufferPointer) -> Bool
+
+    /// What to add to give the unikernel an entropy source, for the message that refuses to
+    /// start without one.
+    var entropyAdvice: String { get }
 }
 
 extension Platform {
@@ -100,6 +109,20 @@ extension Platform {
     public func isOnLoopThread() -> Bool { true }
     public func handOver(_ job: UnownedJob) {
         fatalError("a job was enqueued from another thread on a platform without threads")
+    }
+    public func fillEntropy(_ buffer: UnsafeMutableRawBufferPointer) -> Bool { false }
+    public var entropyAdvice: String { "a platform with an entropy source" }
+
+    /// `count` bytes of entropy; without a source, refuses to go on: prints what to add and
+    /// exits with status 1 (never a clock-seeded substitute).
+    public func requireEntropy(count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let filled = bytes.withUnsafeMutableBytes { fillEntropy($0) }
+        if !filled {
+            writeConsole("Swiftlet: this unikernel needs random numbers and has no entropy source; add \(entropyAdvice)\n")
+            exit(status: 1)
+        }
+        return bytes
     }
 
     /// Writes `text` to the console as UTF-8.

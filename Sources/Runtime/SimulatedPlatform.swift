@@ -57,6 +57,16 @@ public final class SimulatedPlatform: Platform {
         return []
     }
 
+    /// Reproducible bytes, NOT random: simulations replay exactly.
+    public func fillEntropy(_ buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        for index in 0..<buffer.count {
+            entropyState = entropyState &* 6364136223846793005 &+ 1442695040888963407
+            buffer[index] = UInt8(truncatingIfNeeded: entropyState >> 56)
+        }
+        return true
+    }
+    private var entropyState: UInt64 = 0x5eed
+
     public func exit(status: Int32) -> Never {
         fatalError("SimulatedPlatform.exit(\(status)): run the loop with RunLoop.run instead of boot")
     }

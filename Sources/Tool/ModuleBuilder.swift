@@ -24,7 +24,7 @@ struct BuildProfile: Equatable {
     static let hvt = BuildProfile(
         name: "hvt",
         swiftFlags: solo5.swiftFlags.filter { $0 != "-lto=llvm-full" } + ["-Xcc", "-mno-sse", "-Xcc", "-mno-sse2"],
-        cFlags: solo5.cFlags + ["-DSWIFTLET_X87_FLOAT"],
+        cFlags: solo5.cFlags + ["-DSWIFTLET_X87_FLOAT", "-DSWIFTLET_PORTABLE_CRYPTO"],
         linkFlags: [])
     /// The tenders: Embedded Swift for the host, linked statically with the C library.
     static let tender = BuildProfile(

@@ -45,7 +45,7 @@ enum ModuleCatalog {
                       dependencies: [], isTargetIndependent: true,
                       archives: ["/usr/lib/x86_64-linux-gnu/libbearssl.a"]),
         LibraryModule(name: "SwiftletCrypto", path: "Sources/Crypto", language: .swift,
-                      dependencies: ["CBearSSL"], isTargetIndependent: true),
+                      dependencies: ["SwiftletDevices", "SwiftletRuntime", "CBearSSL"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletX509", path: "Sources/X509", language: .swift,
                       dependencies: ["SwiftletDevices", "SwiftletRuntime", "SwiftletCrypto"], isTargetIndependent: true),
         LibraryModule(name: "SwiftletTLS", path: "Sources/TLS", language: .swift,

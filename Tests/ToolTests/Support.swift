@@ -149,6 +149,8 @@ extension Support {
                        "-display", "none", "-serial", "stdio", "-no-reboot",
                        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", image]
         if !arguments.isEmpty { command += ["-append", joinCommandLine(arguments)] }
+        // A CPU with RDRAND, the unikernels' entropy source, unless the test chooses one.
+        if !extra.contains("-cpu") { command += ["-cpu", "max"] }
         var result = try run("/usr/bin/env", command + extra, in: directory, timeout: timeout)
         result.stdoutBytes = result.stdoutBytes.filter { $0 != UInt8(ascii: "\r") }
         if !result.killedBySignal { result.status = QEMUCommand.unikernelStatus(fromQEMUStatus: result.status) }

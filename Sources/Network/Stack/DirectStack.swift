@@ -407,10 +407,9 @@ extension DirectStack {
     public static func started(link: Link, loop: RunLoop<P>, ipv4: IPv4Prefix, gateway: IPv4Address, dhcp: Bool) async -> DirectStack {
         let addressing: DirectStackConfiguration.Addressing = dhcp
             ? .dhcp : .fixed(IPv4Settings(address: ipv4, gateway: gateway == .any ? nil : gateway))
-        // Boot time and the wall clock differ from run to run; the hardware address from host to host.
-        let wall = loop.platform.wallClockNow()
-        let mac = link.macAddress.bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let seed = UInt64(truncatingIfNeeded: wall.secondsSinceEpoch) &* 1_000_000_007 ^ UInt64(wall.nanoseconds) ^ mac << 13
+        // The secret of RFC 6528's sequence numbers, ephemeral ports and DHCP transaction IDs
+        // come from the platform's entropy source (no source: the unikernel refuses to start).
+        let seed = loop.platform.requireEntropy(count: 8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let stack = DirectStack(link: link, loop: loop, configuration: DirectStackConfiguration(addressing: addressing, seed: seed))
         await stack.start()
         return stack

@@ -105,13 +105,14 @@ struct QEMUCommand {
     }
 
     /// QEMU and the machine, without the kernel and the devices: serial console on stdio,
-    /// no default devices, the debug-exit port for the exit status, no reboot.
+    /// no default devices, the debug-exit port for the exit status, no reboot, a CPU with RDRAND.
     var commonArguments: [String] {
         // microvm announces its virtio-mmio devices on the kernel command line only without ACPI.
         var words = [Self.program, "-M", machine == .microvm ? "microvm,acpi=off" : machine.rawValue, "-m", memory]
         if let accelerator { words += ["-accel", accelerator] }
+        // The entropy source is the CPU's RDRAND/RDSEED, which QEMU's default CPU model lacks.
         return words + ["-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-no-reboot",
-                        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+                        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-cpu", accelerator == "kvm" ? "host" : "max"]
     }
 
     /// The whole command, program first.

@@ -14,6 +14,9 @@ enum { SWIFTLET_HASH_SHA1 = 1, SWIFTLET_HASH_SHA256 = 2, SWIFTLET_HASH_SHA384 = 
 /// Curves, as BearSSL numbers them (RFC 4492 / 8422 named-curve identifiers).
 enum { SWIFTLET_CURVE_P256 = BR_EC_secp256r1, SWIFTLET_CURVE_P384 = BR_EC_secp384r1 };
 
+/// BearSSL's SHA-256 class (a pointer to its constant, which Swift cannot take directly).
+static inline const br_hash_class *swiftlet_sha256_class(void) { return &br_sha256_vtable; }
+
 /// An expanded AES key for GCM, with the AES and GHASH implementations chosen for this CPU.
 typedef struct {
     union {

@@ -35,6 +35,13 @@ public final class Solo5Platform: Platform {
     private var turnTime = MonotonicInstant(nanoseconds: 0)
     private var turnTimeIsCurrent = false
 
+    /// RDSEED/RDRAND (the CShim's entropy.c).
+    public func fillEntropy(_ buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        buffer.isEmpty || swiftlet_entropy_fill(buffer.baseAddress, buffer.count) == 1
+    }
+
+    public var entropyAdvice: String { String(cString: swiftlet_entropy_advice()) }
+
     public func wallClockNow() -> WallClockTime {
         let now = solo5_clock_wall()
         return WallClockTime(secondsSinceEpoch: Int64(now / 1_000_000_000), nanoseconds: UInt32(now % 1_000_000_000))

@@ -89,10 +89,12 @@ __attribute__((target("sse2"))) double ceil(double x) {
 }
 #endif
 
-// Seeds for the standard library's hashing. Solo5 offers no entropy source, so this mixes the
-// CPU's timestamp counter: unpredictable enough to vary hash seeds between runs, NOT fit for
-// cryptography (a RandomDevice for Solo5 targets must come from elsewhere).
+// Seeds for the standard library's hashing: from the CPU's entropy instructions (entropy.c)
+// where it has them. Without them the timestamp counter is mixed instead: unpredictable enough
+// to vary hash seeds between runs, NOT fit for cryptography, which never comes here (random
+// devices and the stack's secrets refuse to start without a source: Platform.requireEntropy).
 void arc4random_buf(void *buffer, size_t n) {
+    if (swiftlet_entropy_fill(buffer, n)) return;
     uint64_t state = swiftlet_platform_cpu_ticks() ^ 0x9e3779b97f4a7c15ULL;
     unsigned char *bytes = buffer;
     for (size_t i = 0; i < n; i++) {

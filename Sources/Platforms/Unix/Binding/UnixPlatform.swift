@@ -146,6 +146,17 @@ enum ConcurrencyHooks {
     }
 }
 
+extension UnixPlatform {
+    /// The kernel's entropy pool (`getrandom`).
+    public func fillEntropy(_ buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        var bytes = [UInt8](repeating: 0, count: buffer.count)
+        var random = UnixRandom()
+        random.fill(&bytes)
+        buffer.copyBytes(from: bytes)
+        return true
+    }
+}
+
 /// Random bytes from the Linux kernel (`getrandom`).
 public struct UnixRandom: RandomDevice {
     /// A generator reading the kernel's entropy pool.

@@ -198,3 +198,8 @@ const struct solo5_abi1_note swiftlet_abi1_note __attribute__((section(".note.so
                SOLO5_ABI1_NOTE_TYPE, SOLO5_NOTE_NAME},
     .target = SOLO5_ABI_VIRTIO, .version = 1,
 };
+
+// virtio's entropy is the CPU's for now (entropy.c): QEMU's default TCG CPU has no RDRAND.
+const char *swiftlet_entropy_advice(void) {
+    return "a CPU with RDRAND or RDSEED (QEMU: -cpu max, or -cpu host with KVM)";
+}

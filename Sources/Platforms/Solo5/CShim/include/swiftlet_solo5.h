@@ -56,6 +56,12 @@ const struct solo5_manifest_entry *swiftlet_device(solo5_handle_t handle, uint32
 /// found by the unikernel itself (virtio) probes them here. The default does nothing.
 void swiftlet_platform_devices_init(void);
 
+/// Fills `buffer` from the CPU's entropy instructions (RDSEED, else RDRAND, where CPUID has them;
+/// retries bounded); returns 1, or 0 when there is no source or it keeps failing (entropy.c).
+int swiftlet_entropy_fill(void *buffer, size_t size);
+/// What to add for an entropy source on this target (virtio overrides the default).
+const char *swiftlet_entropy_advice(void);
+
 /// Heap statistics, for tests and the boot banner.
 size_t swiftlet_heap_free_bytes(void);
 size_t swiftlet_heap_size(void);
