@@ -117,4 +117,23 @@ import Testing
             #expect(text.isEmpty || text.contains("not offered"), "\(old): \(text)")
         }
     }
+
+    /// spt with Swiftlet's own stack on a tap in a namespace: Tests/Network/system-test's
+    /// `https` scenario (self-signed certificate for 10.0.0.2, curl, openssl x25519 and P-256,
+    /// the redirect).
+    @Test func websiteServesHTTPSOnSpt() throws {
+        if let reason = NetworkSystemTests.skipReason ?? WebsiteSystemTests.clientSkipReason {
+            print("website HTTPS test on spt: skipped, \(reason)")
+            return
+        }
+        let folder = try Support.copy("Examples/website")
+        defer { Support.remove(folder) }
+        let image = try WebsiteSystemTests.build(target: "spt", net: "direct", folder: folder)
+        let script = Support.root.appendingPathComponent("Tests/Network/system-test").path
+        let result = try Support.run("/usr/bin/env", [script, "https", "--target", "spt", "--image", image, "--tender", Support.swiftletSPT],
+                                     timeout: 180)
+        print(result.stdout)
+        #expect(result.status == 0, "https on spt failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("PASS: https (spt)"))
+    }
 }

@@ -47,8 +47,8 @@ struct TestCertificate {
     func remove() { try? FileManager.default.removeItem(at: directory) }
 
     /// A root CA and a leaf for `localhost` it signed (the leaf's key P-256, or RSA 2048), made by openssl.
-    static func makeIssued(rsa: Bool = false) throws -> (root: TestCertificate, leaf: TestCertificate) {
-        let root = try make(days: 30, name: "Swiftlet Test Root")
+    static func makeIssued(rsa: Bool = false, rsaRoot: Bool = false) throws -> (root: TestCertificate, leaf: TestCertificate) {
+        let root = try make(days: 30, name: "Swiftlet Test Root", rsa: rsaRoot)
         let directory = root.directory
         // A CA certificate proper: basicConstraints cA, keyCertSign.
         let caPath = directory.appendingPathComponent("ca.pem").path
@@ -341,9 +341,11 @@ func runPeer(_ arguments: [String], input: String = "", on loop: SwiftletRuntime
         TLSClientConfiguration(serverName: name, trustAnchors: [try Certificate(derEncoded: root.certificateDER)], now: now, random: systemTLSRandom)
     }
 
-    @Test(arguments: [false, true])
-    func verifiesACAIssuedChainFromOpenSSL(rsa: Bool) throws {
-        let (root, leaf) = try TestCertificate.makeIssued(rsa: rsa)
+    /// P-256 leaf under a P-256 root; RSA leaf (RSA-PSS CertificateVerify) under a P-256 root;
+    /// P-256 leaf under an RSA root (an RSA PKCS#1 signature in the chain).
+    @Test(arguments: [(false, false), (true, false), (false, true)])
+    func verifiesACAIssuedChainFromOpenSSL(rsa: Bool, rsaRoot: Bool) throws {
+        let (root, leaf) = try TestCertificate.makeIssued(rsa: rsa, rsaRoot: rsaRoot)
         defer { root.remove() }
         try Self.withOpenSSLServer(leaf) { port, stack in
             let page = try await Self.fetch(port: port, stack: stack, configuration: try Self.chainConfiguration(root))
