@@ -109,7 +109,7 @@ public final class DNSStubResolver<Stack: NetworkStack, Time: TimeDevice, Clock:
                 let matching = response.answers.filter { $0.name == target && $0.type == type && $0.recordClass == .internet }
                 if !matching.isEmpty {
                     for record in matching { timeToLive = min(timeToLive, record.timeToLive) }
-                    let data = matching.map(\.data)
+                    let data = matching.map { $0.data }
                     let now = clock.now()
                     // The name asked for and every alias on the way lead to these records.
                     for owner in aliases + [current, target] {
@@ -145,7 +145,7 @@ public final class DNSStubResolver<Stack: NetworkStack, Time: TimeDevice, Clock:
         for _ in 0..<max(1, configuration.rounds) {
             for address in servers {
                 let server = IPv4Endpoint(address: address, port: configuration.serverPort)
-                do {
+                do throws(DNSError) {
                     var response = try await exchangeUDP(question, with: server)
                     if response.isTruncated { response = try await exchangeTCP(question, with: server) }
                     if response.responseCode == .noError || response.responseCode == .nameError { return response }
@@ -173,7 +173,7 @@ public final class DNSStubResolver<Stack: NetworkStack, Time: TimeDevice, Clock:
     func exchangeUDP(_ question: DNSQuestion, with server: IPv4Endpoint) async throws(DNSError) -> DNSMessage {
         let (id, bytes) = queryBytes(question)
         let socket: Stack.Datagrams
-        do {
+        do throws(NetError) {
             socket = try await stack.bindUDP(port: 0)
         } catch {
             throw .serverFailure("no UDP socket: \(error)")
@@ -187,7 +187,7 @@ public final class DNSStubResolver<Stack: NetworkStack, Time: TimeDevice, Clock:
             if !finished { await socket.close() }
         }
         defer { finished = true }
-        do {
+        do throws(NetError) {
             try await socket.send(bytes, to: server)
             while true {
                 let (datagram, source) = try await socket.receive()
@@ -218,7 +218,7 @@ public final class DNSStubResolver<Stack: NetworkStack, Time: TimeDevice, Clock:
         let stack = self.stack
         let connection = try await withTimeout(configuration.timeout, on: time, spawn: spawn, error: DNSError.timedOut,
                                                late: { await $0.close() }) { () async throws(DNSError) in
-            do {
+            do throws(NetError) {
                 return try await stack.connect(to: server)
             } catch {
                 throw DNSError.serverFailure("TCP to \(server.address): \(error)")
@@ -233,7 +233,7 @@ public final class DNSStubResolver<Stack: NetworkStack, Time: TimeDevice, Clock:
         defer { finished = true }
         // RFC 1035 §4.2.2: each message is preceded by its length in two bytes.
         var received: [UInt8] = []
-        do {
+        do throws(NetError) {
             try await connection.write([UInt8(truncatingIfNeeded: bytes.count >> 8), UInt8(truncatingIfNeeded: bytes.count)] + bytes)
             while true {
                 if received.count >= 2 {

@@ -227,7 +227,7 @@ public final class HTTPClient<Stack: NetworkStack, Resolver: DNSResolving, Time:
             return Failure(error: .connectionFailed(error), retryable: received.isEmpty)
         }
         arm(watchdog, "headers", configuration.headerTimeout)
-        do {
+        do throws(NetError) {
             try await guarded(watchdog) { () async throws(NetError) in try await connection.write(request) }
         } catch {
             return .failure(failure(error))
@@ -246,7 +246,7 @@ public final class HTTPClient<Stack: NetworkStack, Resolver: DNSResolving, Time:
                 case .failure(let text):
                     return .failure(Failure(error: .malformedResponse(text), retryable: false))
                 case .incomplete:
-                    do {
+                    do throws(NetError) {
                         guard let more = try await guarded(watchdog, { () async throws(NetError) in
                             try await connection.read(maxLength: 65_536)
                         }) else {
@@ -272,7 +272,7 @@ public final class HTTPClient<Stack: NetworkStack, Resolver: DNSResolving, Time:
         func read() async throws(NetError) -> [UInt8]? {
             try await guarded(watchdog) { () async throws(NetError) in try await connection.read(maxLength: 65_536) }
         }
-        do {
+        do throws(NetError) {
             switch framing {
             case .none:
                 leftover = received.count - start

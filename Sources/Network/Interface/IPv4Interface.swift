@@ -216,7 +216,8 @@ public struct IPv4Interface {
         header.emit(into: &frame)
         writeTransport(&frame)
 
-        if destination == .broadcast || (settings.map { destination == $0.subnetBroadcast } ?? false) {
+        // A /31 or /32 has no subnet broadcast: its "broadcast" address is a host, or this one.
+        if destination == .broadcast || (settings.map { destination == $0.subnetBroadcast && $0.address.length < 31 } ?? false) {
             fillEthernetHeader(&frame, destination: .broadcast)
             outbox.append(frame)
             framesSent += 1
