@@ -10,8 +10,8 @@ extension DeviceKind {
                 return "DNSStubResolver<\(stack), PlatformTime<\(platform)>, PlatformLoopClock<\(platform)>, SplitMix64>"
             },
             modules: ["SwiftletDNS"],
-            expression: { _, stack in "dnsDevice(stack: \(stack), loop: loop, servers: Keys.dnsServer)" },
             keys: [UnikernelDescription.KeyDeclaration(
                 name: "dns-server", type: "string", defaultText: "",
-                doc: "DNS servers to ask, separated by commas (empty: those DHCP gave).", stage: "runtime")]))
+                doc: "DNS servers to ask, separated by commas (empty: those DHCP gave).", stage: "runtime")],
+            expression: { _, stack in "dnsDevice(stack: \(stack), loop: loop, servers: Keys.dnsServer)" }))
 }

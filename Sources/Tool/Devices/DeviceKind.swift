@@ -110,12 +110,10 @@ struct DeviceLayer {
     let typeName: (Target, String) -> String
     /// Swiftlet modules the layer adds.
     let modules: [String]
-    /// Runtime keys the layer reads (`--max-connections` of the HTTP server).
+    /// Runtime keys the layer reads (`--max-connections` of the HTTP server, the resolver's `--dns-server`).
     var keys: [UnikernelDescription.KeyDeclaration] = []
     /// The layered expression, given the target and the base's expression.
     let expression: (Target, String) -> String
-    /// Runtime keys of the layer itself (the resolver's `--dns-server`).
-    var keys: [UnikernelDescription.KeyDeclaration] = []
 
     /// `implementation` (of the base kind, on `target`) with this layer around it.
     func apply(to implementation: DeviceImplementation, on target: Target) -> DeviceImplementation {
