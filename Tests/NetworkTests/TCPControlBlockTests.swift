@@ -325,6 +325,31 @@ private struct Harness {
         #expect(harness.tcb.statistics.timeouts == 0)
     }
 
+    @Test func testFastRecoveryProbeResendsTheHoleAtSNDUNAWhenACKsStop() throws {
+        let options = TCPOptions(maximumSegmentSize: 1460, windowScale: 7, sackPermitted: true)
+        var harness = Harness.accepted(options: options, establish: false)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: Harness.ourISS + 1, timestamps: false)
+        _ = harness.tcb.write([1][...])
+        harness.transmit()
+        harness.now = harness.now + .milliseconds(10)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: Harness.ourISS + 2, timestamps: false)
+        let una = Harness.ourISS + 2
+        _ = harness.tcb.write([UInt8](repeating: 2, count: 1460 * 10)[...])
+        harness.transmit()
+        // The first segment is lost; three SACKs start recovery and resend it, then ACKs stop.
+        for sacked in 2...4 {
+            harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una, timestamps: false,
+                            sack: [SACKBlock(left: una + 1460, right: una + UInt32(1460 * sacked))])
+        }
+        _ = harness.take()
+        #expect(harness.tcb.statistics.fastRetransmits == 1)
+        harness.poll(after: .milliseconds(20))
+        let probe = harness.take()
+        #expect(probe.map(\.header.sequenceNumber) == [una])
+        #expect(harness.tcb.statistics.tailLossProbes == 1)
+        #expect(harness.tcb.statistics.timeouts == 0)
+    }
+
     @Test func aZeroWindowIsProbedUntilItOpens() throws {
         var harness = Harness.accepted()
         _ = harness.take()
