@@ -242,6 +242,114 @@ private struct Harness {
         #expect(retransmitted.first?.payload.count == 1448)
     }
 
+    /// Twenty segments written, ten sent; the first is lost. Limited transmit sends segments
+    /// 10 and 11, the fast retransmit (at `now`) segment 0, and later duplicate ACKs 12 and 13.
+    fileprivate static func recoveringFromALoss() -> Harness {
+        var harness = Harness.accepted()
+        _ = harness.take()
+        _ = harness.tcb.write([UInt8](repeating: 7, count: 1448 * 20)[...])
+        harness.transmit()
+        _ = harness.take()
+        let una = Harness.ourISS + 1
+        for sacked in 2...9 {
+            harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una, window: 1000,
+                            sack: [SACKBlock(left: una + 1448, right: una + UInt32(1448 * sacked))])
+        }
+        return harness
+    }
+
+    @Test func testEstablishedLostRetransmissionIsSentAgainWithoutWaitingForTheRTO() throws {
+        var harness = Self.recoveringFromALoss()
+        let una = Harness.ourISS + 1
+        let recovery = harness.take()
+        #expect(recovery.filter { $0.header.sequenceNumber == una }.count == 1)  // the fast retransmit
+        #expect(recovery.contains { $0.header.sequenceNumber == una + 1448 * 12 })  // new data after it
+        // The peer reports a segment sent after the retransmission, a round trip and more later:
+        // the retransmission was lost too. It goes again now, long before the 1 s RTO.
+        harness.now = harness.now + .milliseconds(300)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una, window: 1000,
+                        sack: [SACKBlock(left: una + 1448, right: una + 1448 * 13)])
+        let again = harness.take()
+        #expect(again.contains { $0.header.sequenceNumber == una && $0.payload.count == 1448 })
+        #expect(harness.tcb.statistics.lostRetransmissions == 1)
+        #expect(harness.tcb.statistics.timeouts == 0)
+    }
+
+    @Test func testEstablishedRACKWaitsOutTheReorderingWindow() throws {
+        var harness = Self.recoveringFromALoss()
+        let una = Harness.ourISS + 1
+        _ = harness.take()
+        // 100 ms after the retransmission (SRTT unknown: 200 ms plus a quarter): maybe reordered.
+        harness.now = harness.now + .milliseconds(100)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una, window: 1000,
+                        sack: [SACKBlock(left: una + 1448, right: una + 1448 * 13)])
+        #expect(!harness.take().contains { $0.header.sequenceNumber == una })
+        // Past the window, the next ACK marks it lost.
+        harness.now = harness.now + .milliseconds(200)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una, window: 1000,
+                        sack: [SACKBlock(left: una + 1448, right: una + 1448 * 14)])
+        #expect(harness.take().contains { $0.header.sequenceNumber == una })
+        #expect(harness.tcb.statistics.lostRetransmissions == 1)
+        // Once it is acknowledged, nothing more is resent.
+        harness.now = harness.now + .milliseconds(300)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una + 1448 * 14, window: 1000)
+        #expect(!harness.take().contains { $0.header.sequenceNumber < una + 1448 * 14 })
+        #expect(harness.tcb.statistics.lostRetransmissions == 1)
+    }
+
+    @Test func testEstablishedTailLossProbeGoesBeforeTheRTO() throws {
+        let options = TCPOptions(maximumSegmentSize: 1460, windowScale: 7, sackPermitted: true)
+        var harness = Harness.accepted(options: options, establish: false)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: Harness.ourISS + 1, timestamps: false)
+        _ = harness.take()
+        // One round trip of 10 ms, measured on a first segment.
+        _ = harness.tcb.write([1][...])
+        harness.transmit()
+        harness.now = harness.now + .milliseconds(10)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: Harness.ourISS + 2, timestamps: false)
+        _ = harness.take()
+        // Three segments go out and no ACK comes back: a probe after 2·SRTT, not the 200 ms RTO.
+        _ = harness.tcb.write([UInt8](repeating: 2, count: 1460 * 3)[...])
+        harness.transmit()
+        #expect(harness.take().count == 3)
+        let deadline = try #require(harness.tcb.nextDeadline)
+        #expect(deadline - harness.now == .milliseconds(20))
+        harness.poll(after: .milliseconds(20))
+        let probe = harness.take()
+        #expect(probe.count == 1)
+        #expect(probe.first?.header.sequenceNumber == Harness.ourISS + 2 + 1460 * 2)  // the last segment
+        #expect(harness.tcb.statistics.tailLossProbes == 1)
+        // One probe per tail: the next timer is the RTO.
+        harness.poll(after: .milliseconds(20))
+        #expect(harness.take().isEmpty)
+        #expect(harness.tcb.statistics.timeouts == 0)
+    }
+
+    @Test func testFastRecoveryProbeResendsTheHoleAtSNDUNAWhenACKsStop() throws {
+        let options = TCPOptions(maximumSegmentSize: 1460, windowScale: 7, sackPermitted: true)
+        var harness = Harness.accepted(options: options, establish: false)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: Harness.ourISS + 1, timestamps: false)
+        _ = harness.tcb.write([1][...])
+        harness.transmit()
+        harness.now = harness.now + .milliseconds(10)
+        harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: Harness.ourISS + 2, timestamps: false)
+        let una = Harness.ourISS + 2
+        _ = harness.tcb.write([UInt8](repeating: 2, count: 1460 * 10)[...])
+        harness.transmit()
+        // The first segment is lost; three SACKs start recovery and resend it, then ACKs stop.
+        for sacked in 2...4 {
+            harness.deliver(flags: .ack, sequence: Harness.peerISS + 1, ack: una, timestamps: false,
+                            sack: [SACKBlock(left: una + 1460, right: una + UInt32(1460 * sacked))])
+        }
+        _ = harness.take()
+        #expect(harness.tcb.statistics.fastRetransmits == 1)
+        harness.poll(after: .milliseconds(20))
+        let probe = harness.take()
+        #expect(probe.map(\.header.sequenceNumber) == [una])
+        #expect(harness.tcb.statistics.tailLossProbes == 1)
+        #expect(harness.tcb.statistics.timeouts == 0)
+    }
+
     @Test func aZeroWindowIsProbedUntilItOpens() throws {
         var harness = Harness.accepted()
         _ = harness.take()

@@ -73,6 +73,14 @@ struct ReceiveBuffer {
         var merged = run
         var index = 0
         while index < runs.count, runs[index].end < merged.start { index += 1 }
+        // The usual case after a loss: the segment continues a run and reaches no further one.
+        // Append in place rather than copy the run (which would make a long run quadratic).
+        if index < runs.count, runs[index].end == run.start, runs[index].start < run.start,
+           index + 1 == runs.count || run.end < runs[index + 1].start {
+            runs[index].bytes.append(contentsOf: run.bytes)
+            latestRunStart = runs[index].start
+            return
+        }
         // Absorb every run that overlaps or touches the new one.
         while index < runs.count, runs[index].start <= merged.end {
             let other = runs.remove(at: index)

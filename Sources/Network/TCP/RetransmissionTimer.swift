@@ -20,6 +20,9 @@ struct RetransmissionTimer {
     /// The current timeout, backoff included.
     var timeout: Duration { .nanoseconds(current) }
 
+    /// The smoothed round-trip time (SRTT), once there is a sample.
+    var smoothedRTT: Duration? { smoothed.map { .nanoseconds($0) } }
+
     /// Takes one round-trip measurement (RFC 6298 §2.2–2.3), which also ends any backoff.
     mutating func sample(_ rtt: Duration) {
         let rtt = Int64(clamping: rtt.nanosecondsClamped)

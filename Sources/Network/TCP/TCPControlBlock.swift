@@ -75,8 +75,22 @@ public struct TCPControlBlock {
     private var scoreboard: [(start: SequenceNumber, end: SequenceNumber)] = []
     /// In recovery, everything below this has been retransmitted once already.
     private var retransmittedUpTo = SequenceNumber(0)
+    /// Retransmissions not yet acknowledged: their range, when they left, and SND.MAX then.
+    /// RACK (RFC 8985 §6.2) on them: once the peer reports data we sent after a retransmission,
+    /// and a round trip plus a reordering window (SRTT/4) has passed since it left, the
+    /// retransmission is lost and goes again at once instead of waiting for the RTO.
+    private var retransmissionsInFlight: [(start: SequenceNumber, end: SequenceNumber, sentAt: MonotonicInstant,
+                                           sendMaxThen: SequenceNumber)] = []
+    /// Lost retransmissions found by RACK, to send again before any other hole.
+    private var lostRetransmissions: [(start: SequenceNumber, end: SequenceNumber)] = []
     /// Set by a partial acknowledgement in recovery; served by ``transmit(now:emit:)``.
     private var pendingPartialRetransmit = false
+    /// The tail loss probe's timer (RFC 8985 §7): 2·SRTT after the last transmission while data
+    /// is outstanding, so a lost tail (or, in recovery, a lost retransmission at SND.UNA) is
+    /// found in a couple of round trips rather than after the RTO.
+    private var probeDeadline: MonotonicInstant?
+    /// A probe was sent and no new data has been acknowledged since: one probe per tail.
+    private var probeOutstanding = false
     private var persistDeadline: MonotonicInstant?
     private var persistInterval: Duration = .zero
     private var keepAliveDeadline: MonotonicInstant?
@@ -242,7 +256,7 @@ public struct TCPControlBlock {
     /// The earliest instant ``poll(now:emit:)`` has something to do.
     public var nextDeadline: MonotonicInstant? {
         var earliest: MonotonicInstant? = nil
-        for deadline in [retransmitDeadline, delayedAckDeadline, persistDeadline, keepAliveDeadline, timeWaitDeadline] {
+        for deadline in [retransmitDeadline, probeDeadline, delayedAckDeadline, persistDeadline, keepAliveDeadline, timeWaitDeadline] {
             if let deadline, earliest == nil || deadline < earliest! { earliest = deadline }
         }
         return earliest
@@ -257,6 +271,9 @@ public struct TCPControlBlock {
         if let deadline = retransmitDeadline, now >= deadline {
             retransmitTimerExpired(now: now, emit: emit)
             if state == .closed { return }
+        }
+        if let deadline = probeDeadline, now >= deadline {
+            sendTailLossProbe(now: now, emit: emit)
         }
         if let deadline = persistDeadline, now >= deadline {
             // A zero-window probe: an old sequence number makes the peer answer with its window.
@@ -277,6 +294,43 @@ public struct TCPControlBlock {
         transmit(now: now, emit: emit)
     }
 
+    /// Sends the last segment again (RFC 8985 §7.3, when no new data can go), so the peer's
+    /// answer — an ACK, or a SACK that starts fast recovery — comes well before the RTO.
+    private mutating func sendTailLossProbe(now: MonotonicInstant, emit: Emit) {
+        probeDeadline = nil
+        let sentData = min(sendBuffer.count, sendMax - sendUnacknowledged)
+        guard state.isSynchronized, sentData > 0 else { return }
+        probeOutstanding = true
+        statistics.tailLossProbes += 1
+        if congestion.inRecovery {
+            // In recovery the ACKs stopped: the retransmission at SND.UNA is presumably lost
+            // too (RACK's reordering timer, RFC 8985 §6.3, with no later delivery to compare).
+            var length = min(sendMSS, sentData)
+            if let first = scoreboard.first { length = min(length, max(first.start - sendUnacknowledged, 1)) }
+            retransmit(at: sendUnacknowledged, length: length, now: now, emit: emit)
+        } else {
+            let length = min(sendMSS, sentData)
+            retransmit(at: sendUnacknowledged + (sentData - length), length: length, now: now, emit: emit)
+        }
+        retransmitDeadline = now + rto.timeout
+    }
+
+    /// Arms the tail loss probe after a transmission or an acknowledgement (RFC 8985 §7.2):
+    /// with SACK, an RTT sample, data in flight, and only if it would fire
+    /// before the RTO. Two round trips, plus the peer's delayed-ACK allowance when one segment
+    /// is in flight.
+    private mutating func armTailLossProbe(now: MonotonicInstant) {
+        probeDeadline = nil
+        guard sackEnabled, !probeOutstanding, state.isSynchronized,
+              sendMax > sendUnacknowledged, let srtt = rto.smoothedRTT else { return }
+        var timeout = srtt + srtt
+        if sendMax - sendUnacknowledged <= sendMSS { timeout = timeout + configuration.minimumRTO }
+        timeout = max(timeout, .milliseconds(2))
+        let deadline = now + timeout
+        if let rtoDeadline = retransmitDeadline, rtoDeadline <= deadline { return }
+        probeDeadline = deadline
+    }
+
     private mutating func retransmitTimerExpired(now: MonotonicInstant, emit: Emit) {
         let limit = state.isSynchronized ? configuration.maximumRetransmissions : configuration.maximumSynRetransmissions
         guard retransmissions < limit else {
@@ -285,11 +339,14 @@ public struct TCPControlBlock {
         }
         retransmissions += 1
         statistics.timeouts += 1
+        probeDeadline = nil
         rto.backOff()
         congestion.timedOut(flight: sendMax - sendUnacknowledged)
         rttProbe = nil
         // The peer may have dropped what it SACKed (RFC 2018 §8): resend everything.
         scoreboard.removeAll()
+        retransmissionsInFlight.removeAll()
+        lostRetransmissions.removeAll()
         retransmittedUpTo = sendUnacknowledged
         retransmitDeadline = nil
         switch state {
@@ -524,6 +581,7 @@ public struct TCPControlBlock {
                 retransmitNextHole(now: now, emit: emit)
             }
         }
+        if !retransmissionsInFlight.isEmpty { detectLostRetransmissions(now: now, emit: emit) }
         // Update the send window from the newest segment (RFC 9293 §3.10.7.4, fifth check).
         if sendWL1 < sequence || (sendWL1 == sequence && sendWL2 <= ack) {
             sendWindow = window
@@ -556,6 +614,7 @@ public struct TCPControlBlock {
         sendUnacknowledged = ack
         if sendNext < ack { sendNext = ack }
         retransmissions = 0
+        probeOutstanding = false
 
         // Round-trip time: from the echoed timestamp, else from the one timed segment (Karn).
         if timestampsEnabled, let echoed = segment.options.timestamps?.echoReply, echoed != 0 {
@@ -572,6 +631,33 @@ public struct TCPControlBlock {
         while let first = scoreboard.first, first.end <= ack { scoreboard.removeFirst() }
         if retransmittedUpTo < ack { retransmittedUpTo = ack }
         retransmitDeadline = sendUnacknowledged == sendMax ? nil : now + rto.timeout
+    }
+
+    /// RACK for retransmissions (RFC 8985 §6.2): drops the ones delivered; a retransmission is
+    /// lost when the peer holds data sent after it (SACKed beyond SND.MAX at the time) and
+    /// SRTT plus the reordering window SRTT/4 has passed since it left. Checked on every ACK
+    /// (there is no separate reordering timer: the RTO remains the backstop).
+    private mutating func detectLostRetransmissions(now: MonotonicInstant, emit: Emit) {
+        let delivered = scoreboard.last?.end ?? sendUnacknowledged
+        let rtt = rto.smoothedRTT ?? configuration.minimumRTO
+        let wait = rtt + .nanoseconds(Int64(clamping: rtt.nanosecondsClamped / 4))
+        var found = false
+        var index = 0
+        while index < retransmissionsInFlight.count {
+            let sent = retransmissionsInFlight[index]
+            let held = sent.end <= sendUnacknowledged
+                || scoreboard.contains(where: { $0.start <= sent.start && sent.end <= $0.end })
+            if held {
+                retransmissionsInFlight.remove(at: index)
+            } else if delivered > sent.sendMaxThen, now - sent.sentAt >= wait {
+                retransmissionsInFlight.remove(at: index)
+                lostRetransmissions.append((sent.start, sent.end))
+                found = true
+            } else {
+                index += 1
+            }
+        }
+        if found { retransmitNextHole(now: now, emit: emit) }
     }
 
     /// Adds the peer's SACK blocks to the scoreboard; returns whether they covered anything new.
@@ -599,6 +685,14 @@ public struct TCPControlBlock {
     /// Retransmits one segment at the first byte not yet retransmitted in this recovery that
     /// the peer does not hold according to SACK.
     private mutating func retransmitNextHole(now: MonotonicInstant, emit: Emit) {
+        while let lost = lostRetransmissions.first {
+            lostRetransmissions.removeFirst()
+            let start = max(lost.start, sendUnacknowledged)
+            guard start < lost.end, !scoreboard.contains(where: { $0.start <= start && lost.end <= $0.end }) else { continue }
+            statistics.lostRetransmissions += 1
+            retransmit(at: start, length: min(sendMSS, lost.end - start), now: now, emit: emit)
+            return
+        }
         var start = max(retransmittedUpTo, sendUnacknowledged)
         for range in scoreboard where range.start <= start && start < range.end { start = range.end }
         guard start < sendNext else { return }
@@ -621,6 +715,11 @@ public struct TCPControlBlock {
         guard available > 0 || flags.contains(.fin) else { return }
         emitSegment(flags: flags, sequence: start, payload: sendBuffer.bytes(at: offset, length: available), now: now, emit: emit)
         statistics.retransmittedSegments += 1
+        if sackEnabled, available > 0 {
+            retransmissionsInFlight.append((start, start + available, now, sendMax))
+            // A peer gets no unbounded memory out of us.
+            if retransmissionsInFlight.count > 64 { retransmissionsInFlight.removeFirst() }
+        }
         if retransmitDeadline == nil { retransmitDeadline = now + rto.timeout }
     }
 
@@ -654,6 +753,7 @@ public struct TCPControlBlock {
             retransmitNextHole(now: now, emit: emit)
         }
         transmitData(now: now, emit: emit)
+        if probeDeadline == nil || !probeOutstanding { armTailLossProbe(now: now) }
         if ackNow {
             // SND.MAX, not SND.NXT: after a timeout SND.NXT goes back, and a peer that already
             // has those bytes would find an ACK carrying it out of its window and drop it.
@@ -817,6 +917,7 @@ public struct TCPControlBlock {
 
     private mutating func clearTimers() {
         retransmitDeadline = nil
+        probeDeadline = nil
         delayedAckDeadline = nil
         persistDeadline = nil
         keepAliveDeadline = nil
@@ -857,8 +958,12 @@ public struct TCPStatistics: Equatable, Sendable, CustomStringConvertible {
     public var timeouts = 0
     /// Entries into fast recovery (three duplicate acknowledgements).
     public var fastRetransmits = 0
+    /// Retransmissions RACK found lost and sent again without waiting for the RTO.
+    public var lostRetransmissions = 0
+    /// Tail loss probes sent.
+    public var tailLossProbes = 0
 
     public var description: String {
-        "sent=\(segmentsSent) retransmitted=\(retransmittedSegments) timeouts=\(timeouts) fast-retransmits=\(fastRetransmits)"
+        "sent=\(segmentsSent) retransmitted=\(retransmittedSegments) timeouts=\(timeouts) fast-retransmits=\(fastRetransmits) lost-retransmissions=\(lostRetransmissions) tail-loss-probes=\(tailLossProbes)"
     }
 }
