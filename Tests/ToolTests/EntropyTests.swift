@@ -66,8 +66,18 @@ import Testing
                                       in: folder, timeout: 120)
         #expect(result.status == 1, "\(result.stdout)")
         #expect(result.stdout.contains(
-            "this unikernel needs random numbers and has no entropy source; add a CPU with RDRAND or RDSEED (QEMU: -cpu max"),
+            "this unikernel needs random numbers and has no entropy source; add a virtio-rng device (QEMU: -device virtio-rng-device"),
                 "\(result.stdout)")
         #expect(!result.stdout.contains("BEGIN RANDOM"))
+        // A virtio-rng device is a source on its own, on both transports.
+        for (machine, device) in [("microvm,acpi=off", "virtio-rng-device"), ("q35", "virtio-rng-pci")] {
+            let withDevice = try Support.qemu(image, machine: machine, arguments: ["--bytes=4096"],
+                                              extra: ["-cpu", "qemu64,-rdrand,-rdseed", "-device", device], in: folder, timeout: 120)
+            #expect(withDevice.status == 0, "\(withDevice.stdout)")
+            #expect(withDevice.stdout.contains("virtio: entropy from virtio-rng"), "\(withDevice.stdout)")
+            let bytes = EntropyTests.bytes(in: withDevice.stdout) ?? []
+            #expect(bytes.count == 4096 && EntropyTests.chiSquare(bytes) > 160 && EntropyTests.chiSquare(bytes) < 370,
+                    "\(machine): \(bytes.count) bytes, chi-square \(EntropyTests.chiSquare(bytes))")
+        }
     }
 }

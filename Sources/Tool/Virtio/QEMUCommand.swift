@@ -122,6 +122,8 @@ struct QEMUCommand {
         if machine == .microvm { words += ["-global", "virtio-mmio.force-legacy=false"] }
         words += ["-kernel", kernel]
         if !kernelArguments.isEmpty { words += ["-append", joinCommandLine(kernelArguments)] }
+        // The host's entropy, for the random device and the stack's secrets.
+        words += ["-device", machine == .microvm ? "virtio-rng-device" : "virtio-rng-pci"]
         return words + deviceArguments
     }
 

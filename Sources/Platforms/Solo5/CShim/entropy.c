@@ -1,4 +1,5 @@
-// Entropy on the Solo5 targets: the CPU's RDSEED and RDRAND instructions, which need no system
+// Entropy on the Solo5 targets: a virtio-rng device where the target has one, else the CPU's
+// RDSEED and RDRAND instructions, which need no system
 // call or hypercall (spt's seccomp filter and hvt's tender see nothing). RDSEED reads the
 // hardware noise source through its conditioner; RDRAND a DRBG the hardware reseeds from it.
 // Both may fail transiently (carry clear); Intel's guidance is to retry a bounded number of
@@ -50,7 +51,10 @@ static int rdrand(uint64_t *value) {
     return 0;
 }
 
+int (*swiftlet_entropy_device)(void *buffer, size_t size);
+
 int swiftlet_entropy_fill(void *buffer, size_t size) {
+    if (swiftlet_entropy_device != NULL && swiftlet_entropy_device(buffer, size)) return 1;
     int have = probe();
     if ((have & 3) == 0) return 0;
     unsigned char *bytes = buffer;

@@ -199,7 +199,9 @@ const struct solo5_abi1_note swiftlet_abi1_note __attribute__((section(".note.so
     .target = SOLO5_ABI_VIRTIO, .version = 1,
 };
 
-// virtio's entropy is the CPU's for now (entropy.c): QEMU's default TCG CPU has no RDRAND.
+// virtio's entropy: a virtio-rng device (the drivers), else the CPU's (entropy.c); QEMU's
+// default TCG CPU has no RDRAND.
 const char *swiftlet_entropy_advice(void) {
-    return "a CPU with RDRAND or RDSEED (QEMU: -cpu max, or -cpu host with KVM)";
+    return "a virtio-rng device (QEMU: -device virtio-rng-device on microvm, virtio-rng-pci on q35) "
+           "or a CPU with RDRAND or RDSEED (QEMU: -cpu max, or -cpu host with KVM)";
 }

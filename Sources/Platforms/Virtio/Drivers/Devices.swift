@@ -9,9 +9,15 @@ import CSwiftletVirtio
 
 /// What kind of virtio device, by its virtio device ID.
 enum DeviceKind: Equatable {
-    case network, block
+    case network, block, entropy
 
-    var virtioName: String { self == .network ? "virtio-net" : "virtio-blk" }
+    var virtioName: String {
+        switch self {
+        case .network: "virtio-net"
+        case .block: "virtio-blk"
+        case .entropy: "virtio-rng"
+        }
+    }
 }
 
 /// A device found by the probe, not yet initialised.
@@ -47,6 +53,7 @@ func probePCI() -> [FoundDevice] {
         switch (function.device, function.subsystem) {
         case (0x1041, _), (0x1000, 1): kind = .network  // modern, transitional
         case (0x1042, _), (0x1001, 2): kind = .block
+        case (0x1044, _), (0x1005, 4): kind = .entropy
         default: continue
         }
         found.append(FoundDevice(kind: kind, location: .pci(function)))
@@ -75,6 +82,7 @@ func probeMMIO() -> [FoundDevice] {
         switch swiftlet_read32(base + 0x08) {
         case 1: kind = .network
         case 2: kind = .block
+        case 4: kind = .entropy
         default: continue  // 0: an empty slot; others: devices we have no driver for
         }
         found.append(FoundDevice(kind: kind, location: .mmio(MMIOTransport(base: base, gsi: gsi, version: version))))
@@ -113,6 +121,15 @@ public func swiftletPlatformDevicesInit() {
             transport.markFailed()
             fail("\(kind == .network ? "network" : "block") device '\(name)' (\(device.kind.virtioName) on \(transport.name)): "
                 + error.message)
+        }
+    }    // An entropy device, if there is one, is the platform's entropy source (not in the manifest).
+    if let position = found.firstIndex(where: { $0.kind == .entropy }) {
+        let transport = openTransport(found[position], for: "entropy")
+        do throws(DriverError) {
+            attachEntropy(try VirtioEntropy(transport: transport))
+        } catch {
+            transport.markFailed()
+            log("virtio: virtio-rng on \(transport.name) not used: \(error.message)")
         }
     }
 }
@@ -157,6 +174,8 @@ private func attach(_ kind: DeviceKind, _ transport: VirtioTransport, to entry: 
         log("virtio: block device '\(entryName(entry))' is virtio-blk on \(transport.name)\(mode), "
             + "\(block.capacity / 512) sectors\(block.isReadOnly ? ", read-only" : "")")
         return .block(block)
+    case .entropy:
+        throw DriverError("is not a manifest device")
     }
 }
 
@@ -178,6 +197,8 @@ private func failMissing(_ kind: DeviceKind, name: String) -> Never {
     case .block:
         fail("block device '\(name)' has no virtio-blk device: add -drive file=DISK,if=none,format=raw,id=d0 "
             + "-device virtio-blk-device,drive=d0 (microvm) or virtio-blk-pci (q35)" + hint)
+    case .entropy:
+        fail("no virtio-rng device for '\(name)'")
     }
 }
 

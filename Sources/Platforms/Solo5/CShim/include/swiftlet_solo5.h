@@ -62,6 +62,9 @@ void swiftlet_platform_devices_init(void);
 /// Fills `buffer` from the CPU's entropy instructions (RDSEED, else RDRAND, where CPUID has them;
 /// retries bounded); returns 1, or 0 when there is no source or it keeps failing (entropy.c).
 int swiftlet_entropy_fill(void *buffer, size_t size);
+/// A device that fills buffers with entropy (virtio-rng on virtio), asked before the CPU when
+/// set; returns 1, or 0 on failure.
+extern int (*swiftlet_entropy_device)(void *buffer, size_t size);
 /// What to add for an entropy source on this target (virtio overrides the default).
 const char *swiftlet_entropy_advice(void);
 
