@@ -48,12 +48,16 @@ import Testing
         defer { openssl.cleanUp() }
         let key = Self.newKey()
         let start = WallClockTime(secondsSinceEpoch: Self.now.secondsSinceEpoch - 60)
-        let certificate = try Certificate.selfSigned(hostname: "swiftlet.test", alternativeNames: ["www.swiftlet.test"],
+        let certificate = try Certificate.selfSigned(hostname: "swiftlet.test", alternativeNames: ["www.swiftlet.test", "127.0.0.1"],
                                                      privateKey: key, notBefore: start, days: 30)
         try openssl.write(certificate.pemEncoded, to: "cert.pem")
         try openssl.succeed(["verify", "-CAfile", "cert.pem", "-purpose", "sslserver", "-verify_hostname", "www.swiftlet.test",
                              "cert.pem"])
+        try openssl.succeed(["verify", "-CAfile", "cert.pem", "-verify_ip", "127.0.0.1", "cert.pem"])
         #expect(try openssl.run(["verify", "-CAfile", "cert.pem", "-verify_hostname", "other.test", "cert.pem"]).status != 0)
+        #expect(try openssl.run(["verify", "-CAfile", "cert.pem", "-verify_ip", "127.0.0.2", "cert.pem"]).status != 0)
+        #expect(certificate.extensions.subjectAlternativeNames
+            == [.dnsName("swiftlet.test"), .dnsName("www.swiftlet.test"), .ipAddress([127, 0, 0, 1])])
         let text = try openssl.run(["x509", "-in", "cert.pem", "-noout", "-text"]).stdout
         #expect(text.contains("DNS:swiftlet.test") && text.contains("DNS:www.swiftlet.test"))
         #expect(text.contains("TLS Web Server Authentication"))

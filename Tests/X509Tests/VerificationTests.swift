@@ -1,6 +1,6 @@
 import Foundation
 import SwiftletDevices
-import SwiftletX509
+@testable import SwiftletX509
 import Testing
 
 /// Swiftlet verifying chains that openssl made, and refusing the broken ones.
@@ -68,6 +68,29 @@ import Testing
         var forgedIntermediate = pki.intermediate.der
         forgedIntermediate[forgedIntermediate.count - 3] ^= 0x40
         #expect(throws: CertificateError.badSignature) { try verify(intermediates: [try Certificate(derEncoded: forgedIntermediate)]) }
+    }
+
+    /// An old-style v1 root (no extensions) is trusted as an anchor, but a v1 certificate is not a
+    /// CA anywhere else.
+    @Test func versionOneRootsAreAnchorsOnly() throws {
+        guard let openssl = try OpenSSL.make() else { return }
+        defer { openssl.cleanUp() }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        try openssl.succeed(["req", "-new"] + ec + ["-keyout", "root.key", "-out", "root.csr", "-subj", "/CN=Old Root"])
+        try openssl.succeed(["x509", "-req", "-in", "root.csr", "-signkey", "root.key", "-days", "2", "-out", "root.pem"])
+        try openssl.write("subjectAltName=DNS:old.example.test\n", to: "leaf.ext")
+        try openssl.succeed(["req", "-new"] + ec + ["-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=old.example.test"])
+        try openssl.succeed(["x509", "-req", "-in", "leaf.csr", "-CA", "root.pem", "-CAkey", "root.key", "-set_serial", "2",
+                             "-days", "1", "-extfile", "leaf.ext", "-out", "leaf.pem"])
+        let root = try Certificate(pemEncoded: try openssl.read("root.pem"))
+        let leaf = try Certificate(pemEncoded: try openssl.read("leaf.pem"))
+        #expect(root.version == 1)
+        #expect(try verifyChain(leaf: leaf, intermediates: [], trustAnchors: [root], hostname: "old.example.test",
+                                now: Self.now) == [leaf, root])
+        // The same v1 certificate as an intermediate under some anchor is no CA.
+        #expect(throws: CertificateError.notACA) {
+            try CertificateVerifier(trustAnchors: []).checkIssuer(root, of: leaf, intermediatesBelow: 0, isAnchor: false, now: Self.now)
+        }
     }
 
     private func indexOf(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {

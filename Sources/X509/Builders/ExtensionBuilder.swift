@@ -10,11 +10,18 @@ enum ExtensionBuilder {
         }
     }
 
-    /// subjectAltName with dNSName entries (`[2] IMPLICIT IA5String`).
-    static func subjectAltName(_ dnsNames: [String], to builder: inout DERBuilder) {
+    /// subjectAltName with dNSName entries (`[2] IMPLICIT IA5String`), and iPAddress entries
+    /// (`[7]`, 4 or 16 octets) for the names that are IPv4 or IPv6 addresses.
+    static func subjectAltName(_ names: [String], to builder: inout DERBuilder) {
         append(.subjectAltName, to: &builder) { value in
-            value.sequence { names in
-                for name in dnsNames { names.element(tag: DERTag.context(2, constructed: false), content: Array(name.utf8)) }
+            value.sequence { entries in
+                for name in names {
+                    if let address = HostnameMatching.ipAddress(Array(name.utf8)) {
+                        entries.element(tag: DERTag.context(7, constructed: false), content: address)
+                    } else {
+                        entries.element(tag: DERTag.context(2, constructed: false), content: Array(name.utf8))
+                    }
+                }
             }
         }
     }

@@ -3,7 +3,7 @@ import SwiftletDevices
 
 extension Certificate {
     /// A self-signed X.509 v3 certificate for a TLS server: subject and issuer `CN=hostname`,
-    /// subjectAltName `hostname` plus `alternativeNames`, serverAuth, valid from `notBefore` for
+    /// subjectAltName `hostname` plus `alternativeNames` (IP addresses become iPAddress entries), serverAuth, valid from `notBefore` for
     /// `days` days, signed with ECDSA P-256 / SHA-256.
     ///
     /// The serial number, unless given, is derived from the key and the start time (SHA-256,

@@ -40,13 +40,15 @@ public enum SignatureAlgorithm: Equatable, Sendable {
         var sequence = try reader.readSequence()
         let identifier = try sequence.readObjectIdentifier()
         switch identifier {
-        case .ecdsaWithSHA256, .ecdsaWithSHA384, .ecdsaWithSHA512:
+        // SHA-1 forms are parsed (old roots use them) so that verification can refuse them by name.
+        case .ecdsaWithSHA1, .ecdsaWithSHA256, .ecdsaWithSHA384, .ecdsaWithSHA512:
             // RFC 5758 §3.2: the parameters field MUST be absent.
-            self = .ecdsa(identifier == .ecdsaWithSHA256 ? .sha256 : identifier == .ecdsaWithSHA384 ? .sha384 : .sha512)
-        case .sha256WithRSAEncryption, .sha384WithRSAEncryption, .sha512WithRSAEncryption:
+            self = .ecdsa(identifier == .ecdsaWithSHA1 ? .sha1 : identifier == .ecdsaWithSHA256 ? .sha256
+                          : identifier == .ecdsaWithSHA384 ? .sha384 : .sha512)
+        case .sha1WithRSAEncryption, .sha256WithRSAEncryption, .sha384WithRSAEncryption, .sha512WithRSAEncryption:
             // RFC 4055 §5: NULL parameters; absent ones are seen in the wild and accepted.
             if !sequence.isAtEnd { try sequence.readNull() }
-            self = .rsaPKCS1(identifier == .sha256WithRSAEncryption ? .sha256
+            self = .rsaPKCS1(identifier == .sha1WithRSAEncryption ? .sha1 : identifier == .sha256WithRSAEncryption ? .sha256
                              : identifier == .sha384WithRSAEncryption ? .sha384 : .sha512)
         case .rsassaPSS:
             self = try SignatureAlgorithm.pssParameters(&sequence)

@@ -92,9 +92,11 @@ extension ASN1ObjectIdentifier {
     public static let secp384r1 = ASN1ObjectIdentifier(1, 3, 132, 0, 34)
     public static let rsaEncryption = ASN1ObjectIdentifier(1, 2, 840, 113549, 1, 1, 1)
     // Signature algorithms
+    public static let ecdsaWithSHA1 = ASN1ObjectIdentifier(1, 2, 840, 10045, 4, 1)
     public static let ecdsaWithSHA256 = ASN1ObjectIdentifier(1, 2, 840, 10045, 4, 3, 2)
     public static let ecdsaWithSHA384 = ASN1ObjectIdentifier(1, 2, 840, 10045, 4, 3, 3)
     public static let ecdsaWithSHA512 = ASN1ObjectIdentifier(1, 2, 840, 10045, 4, 3, 4)
+    public static let sha1WithRSAEncryption = ASN1ObjectIdentifier(1, 2, 840, 113549, 1, 1, 5)
     public static let sha256WithRSAEncryption = ASN1ObjectIdentifier(1, 2, 840, 113549, 1, 1, 11)
     public static let sha384WithRSAEncryption = ASN1ObjectIdentifier(1, 2, 840, 113549, 1, 1, 12)
     public static let sha512WithRSAEncryption = ASN1ObjectIdentifier(1, 2, 840, 113549, 1, 1, 13)

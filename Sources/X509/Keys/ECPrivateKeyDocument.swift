@@ -14,8 +14,7 @@ public struct ECPrivateKeyDocument: Sendable {
         self.publicKey = publicKey
     }
 
-    /// Parses SEC1 `ECPrivateKey` DER. `curveRequired` is false inside PKCS#8, where the
-    /// curve is named outside.
+    /// Parses SEC1 `ECPrivateKey` DER, which must name the curve (P-256).
     public init(sec1DER bytes: [UInt8]) throws(DERError) {
         var reader = DERReader(bytes)
         try self.init(sec1: &reader, outerCurve: nil)

@@ -73,11 +73,14 @@ public struct CertificateVerifier: Sendable {
 
     /// Whether `issuer` may issue `certificate` when `below` certificates that are not
     /// self-issued lie under it besides the leaf, and signed it.
+    /// A v1 trust anchor (no extensions, as some old roots are) is taken as a CA.
     func checkIssuer(_ issuer: Certificate, of certificate: Certificate, intermediatesBelow below: Int,
-                     now: WallClockTime) throws(CertificateError) {
-        guard let constraints = issuer.extensions.basicConstraints, constraints.isCA else { throw .notACA }
-        if let usage = issuer.extensions.keyUsage, !usage.contains(.keyCertSign) { throw .notACA }
-        if let limit = constraints.pathLength, below > limit { throw .pathLengthExceeded }
+                     isAnchor: Bool, now: WallClockTime) throws(CertificateError) {
+        if !(isAnchor && issuer.version == 1) {
+            guard let constraints = issuer.extensions.basicConstraints, constraints.isCA else { throw .notACA }
+            if let usage = issuer.extensions.keyUsage, !usage.contains(.keyCertSign) { throw .notACA }
+            if let limit = constraints.pathLength, below > limit { throw .pathLengthExceeded }
+        }
         guard issuer.extensions.unhandledCriticalExtensions.isEmpty else { throw .unhandledCriticalExtension }
         try checkValidity(issuer, now: now)
         try SignatureCheck.verify(certificate, signedBy: issuer.publicKey)
@@ -105,10 +108,10 @@ private struct PathSearch {
         // Certificates between the leaf and the candidate issuer, not counting self-issued ones.
         let below = path.dropFirst().filter { !$0.isSelfIssued }.count
         for anchor in verifier.trustAnchors where isCandidate(anchor, issuerOf: current) {
-            if accept(anchor, of: current, below: below) { return path + [anchor] }
+            if accept(anchor, of: current, below: below, isAnchor: true) { return path + [anchor] }
         }
         for intermediate in intermediates where isCandidate(intermediate, issuerOf: current) && !path.contains(intermediate) {
-            guard accept(intermediate, of: current, below: below) else { continue }
+            guard accept(intermediate, of: current, below: below, isAnchor: false) else { continue }
             if let complete = extend(path + [intermediate]) { return complete }
         }
         return nil
@@ -123,11 +126,11 @@ private struct PathSearch {
         return true
     }
 
-    private mutating func accept(_ issuer: Certificate, of certificate: Certificate, below: Int) -> Bool {
+    private mutating func accept(_ issuer: Certificate, of certificate: Certificate, below: Int, isAnchor: Bool) -> Bool {
         guard signatureChecks < verifier.maximumSignatureChecks else { return false }
         signatureChecks += 1
         do {
-            try verifier.checkIssuer(issuer, of: certificate, intermediatesBelow: below, now: now)
+            try verifier.checkIssuer(issuer, of: certificate, intermediatesBelow: below, isAnchor: isAnchor, now: now)
             return true
         } catch {
             if firstError == nil { firstError = error }

@@ -23,7 +23,7 @@ enum SignatureCheck {
             guard let value = try? ECDSASignature(derRepresentation: signature),
                   publicKey.isValidSignature(value, forDigest: digest) else { throw .badSignature }
         case (.rsaPKCS1(let hash), .rsa(let modulus, let exponent)):
-            guard let publicKey = try? RSA.Signing.PublicKey(modulus: modulus, exponent: exponent) else { throw .unsupportedAlgorithm }
+            guard hash != .sha1, let publicKey = try? RSA.Signing.PublicKey(modulus: modulus, exponent: exponent) else { throw .unsupportedAlgorithm }
             guard rsa(publicKey, signature, message, hash, .pkcs1v1_5) else { throw .badSignature }
         case (.rsaPSS(let hash, let maskHash, let saltLength), .rsa(let modulus, let exponent)):
             // SwiftletCrypto's PSS is MGF1 over the same hash with a hash-long salt, which is what
