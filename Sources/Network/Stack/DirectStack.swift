@@ -26,13 +26,20 @@ public struct DirectStackConfiguration: Sendable {
     public var synCookies = true
     /// Datagrams a UDP socket holds before dropping new ones.
     public var udpQueueLength = 128
-    /// Seeds initial sequence numbers, ephemeral ports and DHCP transaction IDs.
+    /// Seeds ephemeral ports and DHCP transaction IDs.
     public var seed: UInt64
+    /// The key of RFC 6528's sequence numbers and of SYN cookies. Kept apart from `seed`,
+    /// whose generator's outputs are visible on the wire (ports, DHCP IDs): seeing those must
+    /// not reveal it.
+    public var secret: (UInt64, UInt64)
 
-    /// Creates a configuration.
-    public init(addressing: Addressing, seed: UInt64) {
+    /// Creates a configuration; without `secret`, one is derived from `seed` (for tests: a
+    /// stack that faces a network is given one from the entropy source, see ``DirectStack/started``).
+    public init(addressing: Addressing, seed: UInt64, secret: (UInt64, UInt64)? = nil) {
         self.addressing = addressing
         self.seed = seed
+        var derived = SplitMix64(seed: ~seed)
+        self.secret = secret ?? (derived.next(), derived.next())
     }
 }
 
@@ -61,7 +68,7 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
     var udpSockets: [UInt16: DirectUDPSocket<Link, P>] = [:]
     var halfOpenConnections = 0
     var random: SplitMix64
-    private let sequenceSecret: UInt64
+    private let sequenceSecret: (UInt64, UInt64)
     let cookies: SYNCookies
     /// When the last SYN cookie was sent: ACKs are checked for cookies only while they may
     /// answer one, so nobody can guess cookies when there is no flood (as Linux does).
@@ -85,8 +92,9 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
         self.loop = loop
         self.configuration = configuration
         var random = SplitMix64(seed: configuration.seed ^ loop.platform.monotonicNow().nanoseconds)
-        sequenceSecret = random.next()
-        cookies = SYNCookies(secret: (random.next(), random.next()))
+        sequenceSecret = configuration.secret
+        // The cookies' key differs from the sequence numbers' (one secret, two uses).
+        cookies = SYNCookies(secret: (configuration.secret.0 ^ 0x636F_6F6B_6965_7321, configuration.secret.1))
         var settings: IPv4Settings? = nil
         if case .fixed(let fixed) = configuration.addressing { settings = fixed }
         interface = IPv4Interface(macAddress: link.macAddress, mtu: link.mtu, settings: settings, seed: random.next())
@@ -406,13 +414,17 @@ public final class DirectStack<Link: NetworkInterface, P: Platform>: NetworkStac
 
     // MARK: Ports and sequence numbers
 
-    /// RFC 6528: a clock plus a keyed hash of the connection's endpoints, so numbers are
+    /// RFC 6528: a clock plus a keyed hash (SipHash, the standard library's `Hasher`, over the
+    /// secret and the endpoints, as Linux does) of the connection's endpoints, so numbers are
     /// unpredictable to others and increase for reincarnations of one connection.
     func initialSequenceNumber(for key: ConnectionKey, now: MonotonicInstant) -> UInt32 {
-        var hash = SplitMix64(seed: sequenceSecret ^ UInt64(key.local.address.value) << 32 ^ UInt64(key.remote.address.value)
-                              ^ UInt64(key.local.port) << 16 ^ UInt64(key.remote.port) << 48)
+        var hasher = Hasher()
+        hasher.combine(sequenceSecret.0)
+        hasher.combine(sequenceSecret.1)
+        hasher.combine(UInt64(key.local.address.value) << 32 | UInt64(key.remote.address.value))
+        hasher.combine(UInt64(key.local.port) << 16 | UInt64(key.remote.port))
         let clock = UInt32(truncatingIfNeeded: now.nanoseconds / 4_000)  // the RFC's 4 µs tick
-        return clock &+ UInt32(truncatingIfNeeded: hash.next())
+        return clock &+ UInt32(truncatingIfNeeded: hasher.finalize())
     }
 
     /// A free port in the ephemeral range 49152–65535 (RFC 6335), chosen at random.
@@ -534,8 +546,10 @@ extension DirectStack {
             ? .dhcp : .fixed(IPv4Settings(address: ipv4, gateway: gateway == .any ? nil : gateway))
         // The secret of RFC 6528's sequence numbers, ephemeral ports and DHCP transaction IDs
         // come from the platform's entropy source (no source: the unikernel refuses to start).
-        let seed = loop.platform.requireEntropy(count: 8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let stack = DirectStack(link: link, loop: loop, configuration: DirectStackConfiguration(addressing: addressing, seed: seed))
+        let entropy = loop.platform.requireEntropy(count: 24)
+        func word(_ index: Int) -> UInt64 { entropy[index * 8..<index * 8 + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        let configuration = DirectStackConfiguration(addressing: addressing, seed: word(0), secret: (word(1), word(2)))
+        let stack = DirectStack(link: link, loop: loop, configuration: configuration)
         await stack.start()
         return stack
     }
