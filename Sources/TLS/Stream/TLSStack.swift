@@ -49,6 +49,17 @@ public struct TLSStack<Base: NetworkStack>: NetworkStack {
         return try await connect(to: destination, configuration: client)
     }
 
+    /// Opens a TLS connection to `destination` for `serverName` (sent as SNI and checked
+    /// against the certificate), with the client configuration's other settings: what an
+    /// HTTP client's `secureConnect` calls for an `https://` URL's host.
+    public func connect(to destination: IPv4Endpoint, serverName: String) async throws(NetError) -> Listener.Connection {
+        guard var configuration = client ?? TLSDefaults.client else {
+            throw .invalidArgument("a TLS connection needs a client configuration (TLSDefaults.client)")
+        }
+        configuration.serverName = serverName
+        return try await connect(to: destination, configuration: configuration)
+    }
+
     /// Opens a TLS connection to `destination` with `configuration` (its server name is the
     /// name the certificate must match), and runs the handshake.
     public func connect(to destination: IPv4Endpoint, configuration: TLSClientConfiguration) async throws(NetError) -> Listener.Connection {
