@@ -109,7 +109,7 @@ public final class DNSStubResolver<Stack: NetworkStack, Time: TimeDevice, Clock:
                 let matching = response.answers.filter { $0.name == target && $0.type == type && $0.recordClass == .internet }
                 if !matching.isEmpty {
                     for record in matching { timeToLive = min(timeToLive, record.timeToLive) }
-                    let data = matching.map(\.data)
+                    let data = matching.map { $0.data }
                     let now = clock.now()
                     // The name asked for and every alias on the way lead to these records.
                     for owner in aliases + [current, target] {
@@ -218,7 +218,7 @@ public final class DNSStubResolver<Stack: NetworkStack, Time: TimeDevice, Clock:
         let stack = self.stack
         let connection = try await withTimeout(configuration.timeout, on: time, spawn: spawn, error: DNSError.timedOut,
                                                late: { await $0.close() }) { () async throws(DNSError) in
-            do {
+            do throws(NetError) {
                 return try await stack.connect(to: server)
             } catch {
                 throw DNSError.serverFailure("TCP to \(server.address): \(error)")
