@@ -9,24 +9,30 @@ import SwiftletTLS
 /// back, for upload tests.
 ///
 /// With `--tls=true` it serves HTTPS on `--https-port` with the certificate in its `tls`
-/// store (or a self-signed one for `--hostname`), and its HTTP port redirects there.
+/// store (or a self-signed one for `--hostname`), and its HTTP port redirects there; with
+/// `--letsencrypt=true` the certificate comes from an ACME CA instead (letsencrypt.swift).
 ///
 /// Generic over the servers, so the same code serves from host sockets and from Swiftlet's own
 /// stack, on every target.
-struct Website<Stack: NetworkStack, Server: HTTPServing, SecureServer: HTTPServing, Store: KeyValueStoreReadOnly, Wall: WallClock> {
+struct Website<Stack: NetworkStack, Server: HTTPServing, SecureServer: HTTPServing, Resolver: DNSResolving,
+               Store: KeyValueStoreReadOnly, Wall: WallClock, Time: TimeDevice> {
     let stack: Stack
     let http: Server
     let https: SecureServer
+    let dns: Resolver
     let certificates: Store
     let wallClock: Wall
-    private let log = Logger(source: "website")
+    let time: Time
+    let log = Logger(source: "website")
 
-    init(stack: Stack, http: Server, https: SecureServer, certificates: Store, wallClock: Wall) {
+    init(stack: Stack, http: Server, https: SecureServer, dns: Resolver, certificates: Store, wallClock: Wall, time: Time) {
         self.stack = stack
         self.http = http
         self.https = https
+        self.dns = dns
         self.certificates = certificates
         self.wallClock = wallClock
+        self.time = time
     }
 
     func start() async throws(NetError) {
@@ -44,6 +50,10 @@ struct Website<Stack: NetworkStack, Server: HTTPServing, SecureServer: HTTPServi
         router.use(Middleware.errorPages())
         router.use(Middleware.entityTags())
         let port = UInt16(truncatingIfNeeded: Keys.port)
+        if Keys.letsencrypt {
+            try await serveWithLetsEncrypt(router: router, port: port)
+            return
+        }
         guard Keys.tls else {
             try await http.serve(port: port, handler: router.handler)
             return

@@ -64,6 +64,14 @@ import SwiftletNet
         }
     }
 
+    @Test func parsesHTTPSURLsWithTheirDefaultPort() throws {
+        let url = try HTTPURL("HTTPS://acme.example/dir?x")
+        #expect(url.isSecure && url.port == 443 && url.host == "acme.example" && url.target == "/dir?x")
+        #expect(url.description == "https://acme.example/dir?x")
+        #expect(try HTTPURL("https://acme.example:80/").description == "https://acme.example:80/")
+        #expect(throws: HTTPClientError.unsupportedScheme("ftp")) { try HTTPURL("ftp://acme.example/") }
+    }
+
     @Test func refusesBadURLsUnknownNamesAndClosedPorts() throws {
         try HTTPServerTests().withServer(router: Self.router()) { context in
             let client = Self.client(context) { $0.headerTimeout = .seconds(3) }

@@ -60,26 +60,6 @@ struct CurlTransport: ACMETransport {
     }
 }
 
-/// ACME over Swiftlet's own HTTP client on `TLSStack`. The HTTP client takes `http://` URLs only
-/// so far, so the `https://` URL goes to it as `http://` with its port (443 if it has none),
-/// and the TLS stack under it makes every connection TLS 1.3, checked against the trust anchors.
-struct SwiftletHTTPSTransport<Stack: NetworkStack, Time: TimeDevice>: ACMETransport {
-    let client: HTTPClient<Stack, DNSLiteralAddresses, Time>
-
-    func send(_ request: ACMEHTTPRequest) async throws(ACMEError) -> ACMEHTTPResponse {
-        guard request.url.hasPrefix("https://") else { throw .transport("not an https URL: " + request.url) }
-        var rest = String(request.url.dropFirst("https://".count))
-        let pathStart = rest.firstIndex(of: "/") ?? rest.endIndex
-        if !rest[..<pathStart].contains(":") { rest = rest[..<pathStart] + ":443" + rest[pathStart...] }
-        do {
-            let response = try await client.request(request.method, "http://" + rest, headers: request.headers, body: request.body)
-            return ACMEHTTPResponse(status: response.status.code, headers: response.headers, body: response.body)
-        } catch {
-            throw .transport("\(error)")
-        }
-    }
-}
-
 /// pebble (the Debian package) with its challenge test server as DNS (every name is
 /// 127.0.0.1), on ports the kernel says are free, in a scratch folder; stopped by `stop()`.
 final class PebbleCA {
@@ -169,7 +149,7 @@ func withChallengeServer(_ pebble: PebbleCA, seconds: Int,
 }
 
 /// The ACME client against pebble: HTTP-01 answered by SwiftletHTTP on host sockets from the
-/// client's `HTTP01Responder`, the CA reached through curl; the CSR is ours (ACMECertificateRequest).
+/// client's `HTTP01Responder`, the CA reached through curl; the CSR is ours (CertificateSigningRequest).
 @Suite(.serialized) struct ACMEPebbleTests {
     func client(_ pebble: PebbleCA, _ loop: SwiftletRuntime.RunLoop<UnixPlatform>, seed: String)
         -> ACMEClient<CurlTransport, ES256Key, PlatformTime<UnixPlatform>> {
@@ -232,10 +212,11 @@ func withChallengeServer(_ pebble: PebbleCA, seconds: Int,
                                              random: TLSRandom(device: UnixRandom()))
             let stack = TLSStack(base: SocketStack(loop: loop, address: .loopback), client: tls)
             let http = HTTPClient(stack: stack, resolver: DNSLiteralAddresses(), time: PlatformTime(loop: loop),
+                                  secureConnect: { (endpoint, name) async throws(NetError) in try await stack.connect(to: endpoint, serverName: name) },
                                   spawn: { body in Task(executorPreference: loop) { await body() } })
             var configuration = ACMEClientConfiguration()
             configuration.maxBadNonceRetries = 3
-            let client = ACMEClient(directoryURL: pebble.directoryURL, transport: SwiftletHTTPSTransport(client: http),
+            let client = ACMEClient(directoryURL: pebble.directoryURL, transport: ACMEHTTPClientTransport(client: http),
                                     accountKey: ES256Key(seed: "own client account \(name)"), time: PlatformTime(loop: loop),
                                     configuration: configuration)
             let account = try await client.findOrCreateAccount(contact: ["mailto:admin@example.org"], termsOfServiceAgreed: true)
@@ -254,7 +235,8 @@ func withChallengeServer(_ pebble: PebbleCA, seconds: Int,
         guard let pebble = try PebbleCA(certificateValidity: 15) else { return }
         defer { pebble.stop() }
         let name = pebble.name
-        let csr = ACMECertificateRequest.der(names: [name], key: P256.Signing.PrivateKey(seed: "renewal \(name)", label: ACMEKeys.certificateLabel))
+        let csr = try CertificateSigningRequest(commonName: name, dnsNames: [name],
+                                                privateKey: P256.Signing.PrivateKey(seed: "renewal \(name)", label: ACMEKeys.certificateLabel)).der
         try withChallengeServer(pebble, seconds: 120) { loop, responder in
             let client = client(pebble, loop, seed: "renewal account \(name)")
             try await client.findOrCreateAccount(contact: [], termsOfServiceAgreed: true)

@@ -100,12 +100,17 @@ func withHTTPSServer(_ certificate: TestCertificate, seconds: Int = 60,
 
 func withHTTPSServer(_ configuration: TLSServerConfiguration, seconds: Int = 60,
                      _ body: @escaping (_ port: UInt16, _ loop: SwiftletRuntime.RunLoop<UnixPlatform>) async throws -> Void) throws {
+    try withHTTPSServer(identity: TLSServerIdentity(configuration), seconds: seconds, body)
+}
+
+func withHTTPSServer(identity: TLSServerIdentity, seconds: Int = 60,
+                     _ body: @escaping (_ port: UInt16, _ loop: SwiftletRuntime.RunLoop<UnixPlatform>) async throws -> Void) throws {
     try runOnUnixLoop(seconds: seconds) { loop in
         let sockets = SocketStack(loop: loop, address: .loopback)
         let probe = try await sockets.listen(port: 0, backlog: 1)
         let port = probe.localEndpoint.port
         await probe.close()
-        let server = HTTPServer(stack: TLSStack(base: sockets, server: configuration), time: PlatformTime(loop: loop),
+        let server = HTTPServer(stack: TLSStack(base: sockets, serverIdentity: identity), time: PlatformTime(loop: loop),
                                 clock: PlatformLoopClock(platform: loop.platform), wallClock: PlatformWallClock(platform: loop.platform),
                                 spawn: { job in Task(executorPreference: loop) { await job() } })
         let serving = Task(executorPreference: loop) {
@@ -430,5 +435,51 @@ func runPeer(_ arguments: [String], input: String = "", on loop: SwiftletRuntime
                                           "https://localhost:\(port)/echo/self"], on: loop)
             #expect(curl.output == "self", "\(curl.output)")
         }
+    }
+
+    /// A renewed certificate swapped in while serving: new connections get it (curl trusting
+    /// only the new one succeeds, trusting only the old one fails), and a kept-alive connection
+    /// made before the swap goes on serving.
+    @Test func replacedCertificatesServeNewConnectionsWithoutDroppingOldOnes() throws {
+        let old = TLSServerConfiguration.selfSigned(hostname: "localhost", now: Self.now(), random: systemTLSRandom)
+        let new = TLSServerConfiguration.selfSigned(hostname: "localhost", now: Self.now(), random: systemTLSRandom)
+        #expect(old.certificateChain != new.certificateChain)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-replace-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let oldPath = directory.appendingPathComponent("old.pem").path, newPath = directory.appendingPathComponent("new.pem").path
+        try PEM.encode(old.certificateChain[0], label: "CERTIFICATE").write(toFile: oldPath, atomically: true, encoding: .utf8)
+        try PEM.encode(new.certificateChain[0], label: "CERTIFICATE").write(toFile: newPath, atomically: true, encoding: .utf8)
+        let identity = TLSServerIdentity(old)
+        try withHTTPSServer(identity: identity) { port, loop in
+            let anchors = try Certificate.chain(pemEncoded: String(contentsOfFile: oldPath, encoding: .utf8))
+            let tls = TLSClientConfiguration(serverName: "", trustAnchors: anchors, now: Self.now, random: systemTLSRandom)
+            let stack = TLSStack(base: SocketStack(loop: loop, address: .loopback), client: tls)
+            let client = HTTPClient(stack: stack, resolver: LocalhostResolver(), time: PlatformTime(loop: loop),
+                                    secureConnect: { (endpoint, name) async throws(NetError) in try await stack.connect(to: endpoint, serverName: name) },
+                                    spawn: { body in Task(executorPreference: loop) { await body() } })
+            let first = try await client.get("https://localhost:\(port)/echo/before")
+            #expect(first.text == "before")
+            identity.replace(with: new)
+            let curlNew = try await runPeer(["curl", "-sS", "--tlsv1.3", "--cacert", newPath, "--resolve", "localhost:\(port):127.0.0.1",
+                                             "https://localhost:\(port)/echo/new"], on: loop)
+            #expect(curlNew.output == "new", "\(curlNew.output)")
+            let curlOld = try await runPeer(["curl", "-sS", "--tlsv1.3", "--cacert", oldPath, "--resolve", "localhost:\(port):127.0.0.1",
+                                             "https://localhost:\(port)/echo/old"], on: loop)
+            #expect(curlOld.status != 0, "\(curlOld.output)")
+            let second = try await client.get("https://localhost:\(port)/echo/after")
+            #expect(second.text == "after")
+            #expect(client.connectionsOpened == 1 && client.connectionsReused == 1)
+            #expect(identity.replacements == 1)
+            await client.closeIdleConnections()
+        }
+    }
+}
+
+/// `localhost` is 127.0.0.1 (what curl's `--resolve` does for the peer tools).
+struct LocalhostResolver: DNSResolving {
+    func addresses(of name: String) async throws(DNSError) -> [IPv4Address] {
+        if name == "localhost" { return [.loopback] }
+        return try await DNSLiteralAddresses().addresses(of: name)
     }
 }

@@ -1,4 +1,5 @@
 import _Concurrency
+import SwiftletX509
 import SwiftletCrypto
 import SwiftletDevices
 import SwiftletHTTP
@@ -229,12 +230,18 @@ public final class ACMEClient<Transport: ACMETransport, Key: JWSSigningKey, Time
     }
 
     /// `obtainCertificate(for:csr:responder:)` with the CSR made for `certificateKey`
-    /// (`ACMECertificateRequest`), checking that the certificate is for that key.
+    /// (SwiftletX509's `CertificateSigningRequest`: the names in the SAN, the first as CN),
+    /// checking that the certificate is for that key.
     public func obtainCertificate(for names: [String], certificateKey: P256.Signing.PrivateKey,
                                   responder: HTTP01Responder) async throws(ACMEError) -> ACMECertificateChain {
         guard !names.isEmpty else { throw .unsupported("no names to order") }
-        let chain = try await obtainCertificate(for: names, csr: ACMECertificateRequest.der(names: names, key: certificateKey),
-                                                responder: responder)
+        let csr: CertificateSigningRequest
+        do throws(X509Error) {
+            csr = try CertificateSigningRequest(commonName: names[0], dnsNames: names, privateKey: certificateKey)
+        } catch {
+            throw .unsupported("a certificate request for \(names): \(error)")
+        }
+        let chain = try await obtainCertificate(for: names, csr: csr.der, responder: responder)
         guard chain.certifies(p256PublicKey: certificateKey.publicKey.x963Representation) else {
             throw .unexpectedResponse("the issued certificate is for another key")
         }

@@ -7,6 +7,9 @@ import SwiftletRuntime
 /// ``DNSLiteralAddresses`` for dotted quads only). Connections are kept alive and reused per
 /// host and port; bodies framed by Content-Length, the chunked coding or the end of the
 /// connection; redirects followed up to a bound; every step under a timeout on `time`.
+/// `https://` URLs go through `secureConnect`, which opens a TLS connection whose server
+/// name (SNI and the name the certificate must match) is the URL's host: SwiftletTLS's
+/// `TLSStack.connect(to:serverName:)`.
 ///
 /// ```swift
 /// let client = HTTPClient(stack: stack, resolver: dns, time: time)
@@ -21,14 +24,27 @@ public final class HTTPClient<Stack: NetworkStack, Resolver: DNSResolving, Time:
     let time: Time
     let configuration: HTTPClientConfiguration
     let spawn: (@escaping () async -> Void) -> Void
-    /// Idle keep-alive connections by server endpoint.
-    var idle: [IPv4Endpoint: [Connection]] = [:]
+    /// Opens a TLS connection to an endpoint for a server name; `nil`: no `https`.
+    public typealias SecureConnect = (IPv4Endpoint, String) async throws(NetError) -> Connection
+    let secureConnect: SecureConnect?
+    /// Idle keep-alive connections by server endpoint and, for TLS, server name.
+    var idle: [PoolKey: [Connection]] = [:]
+
+    /// Which connections can carry a request: same endpoint, same TLS server name (or none).
+    struct PoolKey: Hashable {
+        var endpoint: IPv4Endpoint
+        var serverName: String?
+    }
     /// Connections opened, and requests sent on a connection used before: for tests.
     public private(set) var connectionsOpened = 0, connectionsReused = 0
 
-    /// A client; its timers are tasks started with `spawn`.
+    /// A client; its timers are tasks started with `spawn`. With `secureConnect` it serves
+    /// `https://` URLs, e.g. `{ (endpoint, name) async throws(NetError) in try await tls.connect(to: endpoint, serverName: name) }`
+    /// for a `TLSStack` `tls`; `http://` URLs use `stack.connect(to:)`.
     public init(stack: Stack, resolver: Resolver, time: Time, configuration: HTTPClientConfiguration = HTTPClientConfiguration(),
+                secureConnect: SecureConnect? = nil,
                 spawn: @escaping (@escaping () async -> Void) -> Void = { body in Task { await body() } }) {
+        self.secureConnect = secureConnect
         self.stack = stack
         self.resolver = resolver
         self.time = time
@@ -77,6 +93,7 @@ public final class HTTPClient<Stack: NetworkStack, Resolver: DNSResolving, Time:
     // MARK: One exchange
 
     func send(_ method: HTTPMethod, _ url: HTTPURL, headers: HTTPHeaders, body: [UInt8]) async throws(HTTPClientError) -> HTTPClientResponse {
+        if url.isSecure && secureConnect == nil { throw .unsupportedScheme(url.scheme) }
         let address: IPv4Address
         do throws(DNSError) {
             guard let first = try await resolver.addresses(of: url.host).first else { throw DNSError.noRecords(url.host) }
@@ -84,7 +101,7 @@ public final class HTTPClient<Stack: NetworkStack, Resolver: DNSResolving, Time:
         } catch {
             throw .resolutionFailed(error)
         }
-        let endpoint = IPv4Endpoint(address: address, port: url.port)
+        let endpoint = PoolKey(endpoint: IPv4Endpoint(address: address, port: url.port), serverName: url.isSecure ? url.host : nil)
         let request = Self.encode(method, url, headers: headers, body: body, userAgent: configuration.userAgent)
         // A kept-alive connection the server has since closed fails before any byte of the
         // response: then the request goes again on a new connection, once.
@@ -108,7 +125,7 @@ public final class HTTPClient<Stack: NetworkStack, Resolver: DNSResolving, Time:
         }
     }
 
-    private func finish(_ outcome: Outcome, endpoint: IPv4Endpoint) -> HTTPClientResponse {
+    private func finish(_ outcome: Outcome, endpoint: PoolKey) -> HTTPClientResponse {
         if outcome.reusable {
             var list = idle[endpoint] ?? []
             if list.count < configuration.maxIdleConnectionsPerHost {
@@ -125,19 +142,22 @@ public final class HTTPClient<Stack: NetworkStack, Resolver: DNSResolving, Time:
         return outcome.response
     }
 
-    private func takeIdle(_ endpoint: IPv4Endpoint) -> Connection? {
+    private func takeIdle(_ endpoint: PoolKey) -> Connection? {
         guard var list = idle[endpoint], !list.isEmpty else { return nil }
         let connection = list.removeLast()
         idle[endpoint] = list.isEmpty ? nil : list
         return connection
     }
 
-    private func connect(_ endpoint: IPv4Endpoint) async throws(HTTPClientError) -> Connection {
+    private func connect(_ key: PoolKey) async throws(HTTPClientError) -> Connection {
         let stack = self.stack
+        let secureConnect = self.secureConnect
+        let endpoint = key.endpoint
         let connection = try await withTimeout(configuration.connectTimeout, on: time, spawn: spawn,
                                                error: HTTPClientError.timedOut("connect"), late: { (late: Connection) in await late.close() }) {
             () async throws(HTTPClientError) in
             do throws(NetError) {
+                if let serverName = key.serverName, let secureConnect { return try await secureConnect(endpoint, serverName) }
                 return try await stack.connect(to: endpoint)
             } catch {
                 throw HTTPClientError.connectionFailed(error)

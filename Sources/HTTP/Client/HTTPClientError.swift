@@ -4,7 +4,7 @@ import SwiftletDevices
 public enum HTTPClientError: Error, Equatable, Sendable {
     /// The URL is not `http://host[:port][/path]`; the text says what is wrong.
     case invalidURL(String)
-    /// The URL's scheme is not served by this client (`https` until TLS arrives).
+    /// The URL's scheme is not served by this client (`https` on a client made without `secureConnect`).
     case unsupportedScheme(String)
     /// The host name did not resolve.
     case resolutionFailed(DNSError)

@@ -1,11 +1,11 @@
-/// An `http://` URL split as the client needs it: RFC 3986's authority and path, without
+/// An `http://` or `https://` URL split as the client needs it: RFC 3986's authority and path, without
 /// user information or fragments.
 public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
-    /// `http`.
+    /// `http` or `https`.
     public var scheme: String
     /// The host name or dotted-quad address.
     public var host: String
-    /// The port (80 when the URL has none).
+    /// The port (80, or 443 for `https`, when the URL has none).
     public var port: UInt16
     /// The path and query, at least `/`.
     public var target: String
@@ -18,7 +18,7 @@ public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
             throw .invalidURL("'\(text)' has no scheme")
         }
         scheme = String(decoding: bytes[..<colon].map(ASCII.lower), as: UTF8.self)
-        guard scheme == "http" else { throw .unsupportedScheme(scheme) }
+        guard scheme == "http" || scheme == "https" else { throw .unsupportedScheme(scheme) }
         let rest = bytes[(colon + 3)...]
         let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
         let authority = rest[..<authorityEnd]
@@ -30,7 +30,7 @@ public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
             port = UInt16(number)
             host = ASCII.string(authority[..<portColon])
         } else {
-            port = 80
+            port = scheme == "https" ? 443 : 80
             host = ASCII.string(authority)
         }
         guard !host.isEmpty, host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "[") }) else {
@@ -52,8 +52,14 @@ public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
         return try HTTPURL(location)
     }
 
-    /// The `Host` header's value: the port only when it is not 80.
-    var hostHeader: String { port == 80 ? host : "\(host):\(port)" }
+    /// Whether the connection is TLS.
+    public var isSecure: Bool { scheme == "https" }
+
+    /// The scheme's port: 80 or 443.
+    var defaultPort: UInt16 { isSecure ? 443 : 80 }
+
+    /// The `Host` header's value: the port only when it is not the scheme's.
+    var hostHeader: String { port == defaultPort ? host : "\(host):\(port)" }
 
     public var description: String { "\(scheme)://\(hostHeader)\(target)" }
 }

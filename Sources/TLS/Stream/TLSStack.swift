@@ -14,14 +14,19 @@ public struct TLSStack<Base: NetworkStack>: NetworkStack {
     public typealias Datagrams = Base.Datagrams
 
     public let base: Base
-    /// What listeners serve with; `listen` fails without one.
+    /// What listeners serve with; `listen` fails without one (or ``serverIdentity``).
     public var server: TLSServerConfiguration?
+    /// A replaceable server configuration, preferred to ``server``: listeners read it at each
+    /// accept, so a renewed certificate takes over without a restart.
+    public var serverIdentity: TLSServerIdentity?
     /// What `connect(to:)` uses; it fails without one.
     public var client: TLSClientConfiguration?
 
-    public init(base: Base, server: TLSServerConfiguration? = nil, client: TLSClientConfiguration? = nil) {
+    public init(base: Base, server: TLSServerConfiguration? = nil, serverIdentity: TLSServerIdentity? = nil,
+                client: TLSClientConfiguration? = nil) {
         self.base = base
         self.server = server
+        self.serverIdentity = serverIdentity
         self.client = client
     }
 
@@ -36,10 +41,15 @@ public struct TLSStack<Base: NetworkStack>: NetworkStack {
     public var ipv4Addresses: [IPv4Address] { base.ipv4Addresses }
 
     public func listen(port: UInt16, backlog: Int) async throws(NetError) -> Listener {
-        guard let server = server ?? TLSDefaults.server else {
+        let identity: TLSServerIdentity
+        if let current = serverIdentity ?? TLSDefaults.serverIdentity {
+            identity = current
+        } else if let server = server ?? TLSDefaults.server {
+            identity = TLSServerIdentity(server)
+        } else {
             throw .invalidArgument("a TLS listener needs a server configuration (TLSDefaults.server)")
         }
-        return TLSListener(base: try await base.listen(port: port, backlog: backlog), configuration: server)
+        return TLSListener(base: try await base.listen(port: port, backlog: backlog), identity: identity)
     }
 
     public func connect(to destination: IPv4Endpoint) async throws(NetError) -> Listener.Connection {
@@ -47,6 +57,17 @@ public struct TLSStack<Base: NetworkStack>: NetworkStack {
             throw .invalidArgument("a TLS connection needs a client configuration (TLSDefaults.client)")
         }
         return try await connect(to: destination, configuration: client)
+    }
+
+    /// Opens a TLS connection to `destination` for `serverName` (sent as SNI and checked
+    /// against the certificate), with the client configuration's other settings: what an
+    /// HTTP client's `secureConnect` calls for an `https://` URL's host.
+    public func connect(to destination: IPv4Endpoint, serverName: String) async throws(NetError) -> Listener.Connection {
+        guard var configuration = client ?? TLSDefaults.client else {
+            throw .invalidArgument("a TLS connection needs a client configuration (TLSDefaults.client)")
+        }
+        configuration.serverName = serverName
+        return try await connect(to: destination, configuration: configuration)
     }
 
     /// Opens a TLS connection to `destination` with `configuration` (its server name is the
@@ -82,12 +103,22 @@ public struct TLSListener<Base: TCPListener>: TCPListener {
     public typealias Connection = TLSStream<Base.Connection>
 
     public let base: Base
-    public let configuration: TLSServerConfiguration
+    /// Where each accepted connection's configuration comes from.
+    public let identity: TLSServerIdentity
+
+    public init(base: Base, identity: TLSServerIdentity) {
+        self.base = base
+        self.identity = identity
+    }
+
+    /// The configuration the next accepted connection gets.
+    public var configuration: TLSServerConfiguration { identity.configuration }
 
     public var localEndpoint: IPv4Endpoint { base.localEndpoint }
 
     public func accept() async throws(NetError) -> Connection {
-        TLSStream(serving: try await base.accept(), configuration: configuration)
+        let connection = try await base.accept()
+        return TLSStream(serving: connection, configuration: identity.configuration)
     }
 
     public func close() async { await base.close() }
@@ -99,6 +130,9 @@ public struct TLSListener<Base: TCPListener>: TCPListener {
 public enum TLSDefaults {
     /// The server configuration of stacks made without one.
     nonisolated(unsafe) public static var server: TLSServerConfiguration?
+    /// A replaceable server configuration for stacks made without one, preferred to
+    /// ``server``: set it before the server listens, replace its configuration to renew.
+    nonisolated(unsafe) public static var serverIdentity: TLSServerIdentity?
     /// The client configuration of stacks made without one.
     nonisolated(unsafe) public static var client: TLSClientConfiguration?
     /// The entropy source of the target, set by the `.https()` device; `nil` where the target

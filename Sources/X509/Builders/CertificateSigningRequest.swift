@@ -1,6 +1,7 @@
 import SwiftletCrypto
 
 /// A PKCS#10 certificate signing request (RFC 2986) for a P-256 key: subject `CN=commonName`
+/// (an empty subject when the name is empty or over X.520's 64 characters; CAs take the SAN)
 /// and the DNS names in a subjectAltName requested through the extensionRequest attribute
 /// (RFC 2985 §5.4.2), which ACME CAs (Let's Encrypt, pebble) read the names from.
 ///
@@ -23,7 +24,8 @@ public struct CertificateSigningRequest: Sendable {
         var info = DERBuilder()
         info.sequence { body in
             body.integer(0)
-            body.raw(DistinguishedName(commonName: commonName).der)
+            let fits = !commonName.isEmpty && commonName.utf8.count <= 64
+            body.raw(fits ? DistinguishedName(commonName: commonName).der : [0x30, 0x00])
             body.raw(publicKey.der)
             // attributes [0] IMPLICIT SET OF Attribute
             body.constructed(tag: DERTag.context(0, constructed: true)) { attributes in

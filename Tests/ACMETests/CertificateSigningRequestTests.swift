@@ -4,8 +4,8 @@ import SwiftletCrypto
 import SwiftletX509
 import Testing
 
-/// Our CSRs read by openssl: signature valid, the names in the SAN, CN the first name, our key.
-@Suite struct ACMECertificateRequestTests {
+/// The CSRs ACME orders with (SwiftletX509's builder) read by openssl: signature valid, the names in the SAN, CN the first name, our key.
+@Suite struct CertificateSigningRequestTests {
     func openssl(_ arguments: [String], input: Data) throws -> (status: Int32, output: String)? {
         guard let path = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             print("skipped: no openssl")
@@ -28,7 +28,7 @@ import Testing
 
     @Test func opensslVerifiesAndReadsIt() throws {
         let key = ACMEKeys.certificateKey(seed: "csr test", using: &SystemRandomNumberGenerator.shared)
-        let der = ACMECertificateRequest.der(names: ["www.example.org", "example.org"], key: key)
+        let der = try CertificateSigningRequest(commonName: "www.example.org", dnsNames: ["www.example.org", "example.org"], privateKey: key).der
         guard let result = try openssl(["req", "-inform", "DER", "-verify", "-noout", "-text"], input: Data(der)) else { return }
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("verify OK"))
@@ -43,7 +43,7 @@ import Testing
     @Test func aLongFirstNameIsLeftOutOfTheSubject() throws {
         let long = String(repeating: "a", count: 60) + ".example"
         let key = ACMEKeys.certificateKey(seed: "csr test", using: &SystemRandomNumberGenerator.shared)
-        let der = ACMECertificateRequest.der(names: [long], key: key)
+        let der = try CertificateSigningRequest(commonName: long, dnsNames: [long], privateKey: key).der
         guard let result = try openssl(["req", "-inform", "DER", "-verify", "-noout", "-text"], input: Data(der)) else { return }
         #expect(result.status == 0, "\(result.output)")
         #expect(!result.output.contains("CN"))
