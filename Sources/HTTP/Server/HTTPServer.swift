@@ -202,8 +202,12 @@ public final class HTTPServer<Stack: NetworkStack, Time: TimeDevice, Clock: Mono
                 guard !state.isFinished else { continue }
                 state.scheduled = MonotonicInstant(nanoseconds: .max)
                 if state.timedOut { continue }
-                if state.phase == .handling || state.deadline > now {
-                    schedule(state)  // moved later since this entry was made (a .max deadline: none)
+                // In the handler there is no timeout (a shutdown's deadline too waits for it):
+                // the phase after it schedules the connection again. Putting it back here at a
+                // passed deadline would pop it again at once, for ever.
+                if state.phase == .handling { continue }
+                if state.deadline > now {
+                    schedule(state)  // moved later since this entry was made
                     continue
                 }
                 due.append(state)
